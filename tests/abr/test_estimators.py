@@ -22,7 +22,7 @@ def test_ewma_half_life_halves_the_old_value_weight():
 
 def test_dual_ewma_follows_drops_fast_and_rises_slowly():
     est = DualEwma.dashjs()
-    for _ in range(40):
+    for _ in range(200):
         est.add(download_at(10e6, seconds=2.0))
     assert est.estimate() == pytest.approx(10e6)
     est.add(download_at(1e6, seconds=2.0))
@@ -30,7 +30,7 @@ def test_dual_ewma_follows_drops_fast_and_rises_slowly():
     # fast average (3 s half-life) weighs the 2 s drop by 1 - 0.5**(2/3) = 37 %
     assert after_drop == pytest.approx(10e6 - 9e6 * (1 - 0.5 ** (2 / 3)), rel=1e-6)
     rising = DualEwma.dashjs()
-    for _ in range(40):
+    for _ in range(200):
         rising.add(download_at(1e6, seconds=2.0))
     rising.add(download_at(10e6, seconds=2.0))
     # the slow average (8 s half-life) now rules: 1 - 0.5**(2/8) = 16 % of the way up
