@@ -1,0 +1,101 @@
+"""What the player tells its listeners: the UI, the headless CLI and telemetry read the same stream.
+
+Events are small frozen dataclasses. Listeners are called on a player thread, never the UI thread;
+a Qt front end bridges them with queued signals.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Literal
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    LOADING = "loading"
+    BUFFERING = "buffering"
+    PLAYING = "playing"
+    PAUSED = "paused"
+    ENDED = "ended"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerEvent:
+    """Base class of everything a listener receives."""
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(PlayerEvent):
+    state: State
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded(PlayerEvent):
+    """The manifest is parsed: what can be played."""
+
+    url: str
+    format: str
+    duration_s: float
+    video_kbps: tuple[int, ...]
+    audio_kbps: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FirstFrame(PlayerEvent):
+    """The first frame after ``open`` (or a seek) is decoded and shown."""
+
+    startup_ms: float
+    after_seek: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Position(PlayerEvent):
+    position_s: float
+    duration_s: float
+    buffer_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class RenditionSwitched(PlayerEvent):
+    """The playhead entered media of another rendition (what is shown, not what was fetched)."""
+
+    kind: Literal["video", "audio"]
+    from_kbps: int | None
+    to_kbps: int
+    width: int
+    height: int
+    reason: str
+    position_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class StallStarted(PlayerEvent):
+    position_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class StallEnded(PlayerEvent):
+    position_s: float
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeError(PlayerEvent):
+    """The decoder reported a damaged frame: a switch or a segment was not seamless."""
+
+    message: str
+    position_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerError(PlayerEvent):
+    code: str
+    message: str
+    fatal: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Ended(PlayerEvent):
+    """Playback reached the end of the presentation."""

@@ -1,0 +1,94 @@
+"""Segment and manifest downloads over one shared httpx client, with timing for the ABR.
+
+Retries use exponential backoff with full jitter on 5xx, resets and timeouts; 4xx fail at once.
+Each result carries the request's latency (to response headers) and total elapsed time, which is
+what throughput estimation needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from player.manifest.model import ByteRange
+
+USER_AGENT = "Marquee/0.1"
+
+
+class FetchError(Exception):
+    """A resource that could not be fetched after the retries; the message says why, once."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    data: bytes
+    latency_s: float
+    elapsed_s: float
+
+
+class Fetcher:
+    """Fetches whole resources (or byte ranges) with retries.
+
+    One instance per player; its ``httpx.AsyncClient`` keeps connections alive across segments.
+    """
+
+    def __init__(
+        self,
+        *,
+        retries: int = 3,
+        timeout_s: float = 10.0,
+        backoff_s: float = 0.2,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._client = client or httpx.AsyncClient(
+            http2=True,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(max_keepalive_connections=8, max_connections=16),
+            follow_redirects=True,
+        )
+        self._retries = retries
+        self._backoff_s = backoff_s
+
+    async def get(self, url: str, byte_range: ByteRange | None = None) -> FetchResult:
+        headers = {"Range": byte_range.header} if byte_range else None
+        last = "no attempt"
+        status: int | None = None
+        for attempt in range(self._retries + 1):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, self._backoff_s * 2 ** (attempt - 1)))
+            start = time.monotonic()
+            try:
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    latency = time.monotonic() - start
+                    status = response.status_code
+                    if status >= 500:
+                        last = f"HTTP {status}"
+                        continue
+                    if status >= 400:
+                        raise FetchError(url, f"HTTP {status}", status)
+                    data = await response.aread()
+            except httpx.TransportError as exc:  # resets, timeouts, refused, truncated bodies
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                continue
+            self._check_length(url, response, data, byte_range)
+            return FetchResult(data, latency, time.monotonic() - start)
+        raise FetchError(url, f"{last} after {self._retries + 1} attempts", status)
+
+    @staticmethod
+    def _check_length(url: str, response: httpx.Response, data: bytes, byte_range: ByteRange | None) -> None:
+        if byte_range is not None and response.status_code == 206 and len(data) != byte_range.length:
+            raise FetchError(url, f"range {byte_range.header} returned {len(data)} bytes")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,218 @@
+"""The live driver: runs the scheduler against real HTTP and a real libmpv.
+
+Everything here runs on the player's worker thread, inside its asyncio loop: manifest and segment
+downloads, remuxing, and handing bytes to mpv's stream queues. libmpv's own threads only read from
+those queues (the stream callback) or post notifications back with ``call_soon_threadsafe``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import mpv
+
+from abr.api import Abr
+from player.events import (
+    Ended,
+    FirstFrame,
+    Loaded,
+    PlayerError,
+    PlayerEvent,
+    Position,
+    StallEnded,
+    StallStarted,
+    State,
+)
+from player.fetcher import Fetcher, FetchError
+from player.manifest import Manifest, ManifestError, parse
+from player.remux import Remuxer, RemuxError
+from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackComplete
+from player.sink import ByteQueue, StreamRegistry
+
+POLL_INTERVAL_S = 0.25
+
+
+class LiveSession:
+    """One opened presentation, from ``open`` until ``close`` or the next ``open``."""
+
+    def __init__(
+        self,
+        *,
+        mpv_player: mpv.MPV,
+        streams: StreamRegistry,
+        fetcher: Fetcher,
+        abr: Abr,
+        config: SchedulerConfig,
+        emit: Callable[[PlayerEvent], None],
+        set_state: Callable[[State], None],
+    ) -> None:
+        self._mpv = mpv_player
+        self._streams = streams
+        self._fetcher = fetcher
+        self._abr = abr
+        self._config = config
+        self._emit = emit
+        self._set_state = set_state
+        self.manifest: Manifest | None = None
+        self.scheduler: Scheduler | None = None
+        self._queues: dict[str, ByteQueue] = {}
+        self._urls: list[str] = []
+        self._remuxers: dict[str, Remuxer] = {}
+        self._init_cache: dict[str, bytes] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._requested_at = 0.0
+        self._seeking = False
+        self._ended = False
+        self.closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def open(self, url: str, start_s: float) -> None:
+        self._requested_at = time.monotonic()
+        self._set_state(State.LOADING)
+        try:
+            result = await self._fetcher.get(url)
+            text = result.data.decode("utf-8", errors="replace")
+            self.manifest = parse(text, url)
+            self.scheduler = Scheduler(self.manifest, self._abr, self._config)
+        except (FetchError, ManifestError, ValueError) as exc:
+            self._fail("manifest", str(exc))
+            return
+        m = self.manifest
+        video, audio = m.first("video"), m.first("audio")
+        self._emit(
+            Loaded(
+                url=url,
+                format=m.format,
+                duration_s=m.duration_s,
+                video_kbps=tuple(round(r.bandwidth_bps / 1000) for r in video.renditions) if video else (),
+                audio_kbps=tuple(round(r.bandwidth_bps / 1000) for r in audio.renditions) if audio else (),
+            )
+        )
+        self._set_state(State.BUFFERING)
+        self._load(min(max(start_s, 0.0), max(m.duration_s - 1.0, 0.0)))
+        self._poller = asyncio.create_task(self._poll())
+
+    def _load(self, start_s: float) -> None:
+        """(Re)create the byte streams, point mpv at them and start scheduling at ``start_s``."""
+        assert self.scheduler is not None and self.manifest is not None
+        for url in self._urls:
+            self._streams.remove(url)
+        self._queues = {t.kind: ByteQueue() for t in self.manifest.tracks if t.kind in ("video", "audio")}
+        self._remuxers = {kind: Remuxer(kind) for kind in self._queues}
+        self._urls = [self._streams.add(kind, q) for kind, q in self._queues.items()]
+        urls = dict(zip(self._queues, self._urls, strict=True))
+        main = urls.get("video") or urls["audio"]
+        options = {"start": f"{start_s:.3f}"}
+        if "video" in urls and "audio" in urls:
+            options["audio-file"] = urls["audio"]
+        self._mpv.loadfile(main, **options)
+        self._run(self.scheduler.start(start_s) if not self._seeking else self.scheduler.seek(start_s))
+
+    async def seek(self, position_s: float) -> None:
+        if self.scheduler is None or self.manifest is None:
+            return
+        for task in list(self._tasks):
+            task.cancel()
+        self._requested_at = time.monotonic()
+        self._seeking = True
+        self._ended = False
+        self._set_state(State.BUFFERING)
+        self._load(min(max(position_s, 0.0), max(self.manifest.duration_s - 0.5, 0.0)))
+
+    async def close(self) -> None:
+        self.closed = True
+        if self._poller is not None:
+            self._poller.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        for url in self._urls:
+            self._streams.remove(url)
+        self._urls = []
+
+    # -- notifications from mpv (already on the loop) ----------------------------------------------
+
+    def on_first_frame(self) -> None:
+        if self.scheduler is None or self.closed or self.scheduler.started:
+            return
+        self.scheduler.on_first_frame()
+        self._emit(FirstFrame((time.monotonic() - self._requested_at) * 1000, after_seek=self._seeking))
+        self._set_state(State.PAUSED if self._mpv.pause else State.PLAYING)
+
+    def on_end_of_file(self) -> None:
+        if self.scheduler is not None and self.scheduler.complete and not self._ended and not self.closed:
+            self._ended = True
+            self._set_state(State.ENDED)
+            self._emit(Ended())
+
+    def on_mpv_error(self, message: str) -> None:
+        self._fail("decoder", message)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def _run(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Fetch):
+                task = asyncio.create_task(self._fetch(action))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            elif isinstance(action, TrackComplete):
+                self._queues[action.kind].finish()
+
+    async def _fetch(self, action: Fetch) -> None:
+        assert self.scheduler is not None
+        queue = self._queues[action.kind]
+        try:
+            init = None
+            if action.init is not None:
+                init = await self._init_bytes(action.init.url, action)
+            result = await self._fetcher.get(action.segment.url, action.segment.byte_range)
+            clear = self._remuxers[action.kind].push(action.rendition, init, result.data)
+        except FetchError as exc:
+            self._fail("network", str(exc))
+            return
+        except RemuxError as exc:
+            self._fail("media", f"{action.segment.url}: {exc}")
+            return
+        if self.closed or queue is not self._queues.get(action.kind):
+            return  # superseded by a seek or close while downloading
+        queue.put(clear)
+        self._run(self.scheduler.on_fetch_complete(action.request_id, len(result.data), result.elapsed_s, result.latency_s))
+
+    async def _init_bytes(self, url: str, action: Fetch) -> bytes:
+        key = f"{url}#{action.init.byte_range.header if action.init and action.init.byte_range else ''}"
+        if key not in self._init_cache:
+            result = await self._fetcher.get(url, action.init.byte_range if action.init else None)
+            self._init_cache[key] = result.data
+        return self._init_cache[key]
+
+    async def _poll(self) -> None:
+        """Report the playhead to the scheduler and listeners a few times a second."""
+        assert self.scheduler is not None and self.manifest is not None
+        while not self.closed:
+            await asyncio.sleep(POLL_INTERVAL_S)
+            position = self._mpv.time_pos
+            if position is None or not self.scheduler.started:
+                continue
+            playing = not self._mpv.pause
+            actions, events = self.scheduler.on_playback(time.monotonic(), position, playing)
+            self._run(actions)
+            for event in events:
+                self._emit(event)
+            if any(isinstance(e, StallStarted) for e in events):
+                self._set_state(State.BUFFERING)
+            elif any(isinstance(e, StallEnded) for e in events) and playing:
+                self._set_state(State.PLAYING)
+            self._emit(Position(position, self.manifest.duration_s, self.scheduler.buffer_s()))
+
+    def _fail(self, code: str, message: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for url in self._urls:
+            self._streams.remove(url)
+        self._emit(PlayerError(code, message, fatal=True))
+        self._set_state(State.ERROR)

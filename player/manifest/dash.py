@@ -1,0 +1,269 @@
+"""DASH MPD to the manifest model, via ``mpegdash``'s DOM.
+
+Handled here: BaseURL at every level (the first of several; the others are failover hosts),
+SegmentTemplate inherited attribute by attribute from Period to AdaptationSet to Representation,
+``$RepresentationID$``/``$Number$``/``$Time$``/``$Bandwidth$`` with ``%0Nd`` widths,
+SegmentTimeline with repeats (``r="-1"`` included), fixed-duration templates and SegmentList.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urljoin
+from xml.parsers.expat import ExpatError
+
+from mpegdash.parser import MPEGDASHParser
+
+from player.manifest.model import (
+    ByteRange,
+    Manifest,
+    ManifestError,
+    Rendition,
+    SegmentRef,
+    Track,
+    TrackKind,
+)
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+_TEMPLATE_VAR = re.compile(r"\$(RepresentationID|Number|Time|Bandwidth|SubNumber)(%0\d+d)?\$|\$\$")
+_TEMPLATE_ATTRS = (
+    "media", "initialization", "timescale", "duration", "start_number", "presentation_time_offset",
+    "segment_timelines",
+)
+
+
+def parse_duration(text: str | None, where: str) -> float | None:
+    """ISO 8601 duration (``PT1M30.5S``) in seconds; years and months are not valid in an MPD."""
+    if text is None:
+        return None
+    m = _ISO_DURATION.match(text.strip())
+    if not m:
+        raise ManifestError(f"{where}: bad ISO 8601 duration {text!r}")
+    d, h, mi, s = (float(m.group(k) or 0) for k in ("d", "h", "m", "s"))
+    return ((d * 24 + h) * 60 + mi) * 60 + s
+
+
+def expand_template(template: str, *, rep_id: str, bandwidth: int, number: int = 0, time: int = 0) -> str:
+    """Substitute DASH template identifiers (ISO/IEC 23009-1 5.3.9.4.4)."""
+    values = {"RepresentationID": rep_id, "Number": number, "Time": time, "Bandwidth": bandwidth}
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        value = values.get(m.group(1))
+        if value is None:
+            raise ManifestError(f"template {template!r}: ${m.group(1)}$ is not supported")
+        fmt = m.group(2)
+        return (fmt % value) if fmt and not isinstance(value, str) else str(value)
+
+    return _TEMPLATE_VAR.sub(sub, template)
+
+
+def _first(nodes: list[Any] | None) -> Any | None:
+    return nodes[0] if nodes else None
+
+
+def _base_url(parent: str, node: Any) -> str:
+    base = _first(getattr(node, "base_urls", None))
+    if base is None or not base.base_url_value:
+        return parent
+    return urljoin(parent, base.base_url_value.strip())
+
+
+def _merged_template(levels: Iterable[Any]) -> dict[str, Any] | None:
+    """SegmentTemplate attributes, each taken from the innermost level that sets it."""
+    merged: dict[str, Any] = {}
+    found = False
+    for node in levels:
+        template = _first(getattr(node, "segment_templates", None))
+        if template is None:
+            continue
+        found = True
+        for attr in _TEMPLATE_ATTRS:
+            value = getattr(template, attr)
+            if value is not None:
+                merged[attr] = value
+    return merged if found else None
+
+
+def _byte_range(text: str | None, where: str) -> ByteRange | None:
+    if not text:
+        return None
+    first, sep, last = text.partition("-")
+    if not sep or not first.isdigit() or not last.isdigit() or int(last) < int(first):
+        raise ManifestError(f"{where}: bad byte range {text!r}")
+    return ByteRange(int(first), int(last))
+
+
+def _timeline_segments(
+    tpl: dict[str, Any], base: str, rep: Any, period_s: float, where: str
+) -> list[SegmentRef]:
+    timescale = tpl.get("timescale") or 1
+    pto = tpl.get("presentation_time_offset") or 0
+    number = tpl.get("start_number")
+    number = 1 if number is None else number
+    entries = tpl["segment_timelines"][0].Ss or []
+    segments: list[SegmentRef] = []
+    t = 0
+    for i, s in enumerate(entries):
+        if s.d is None or s.d <= 0:
+            raise ManifestError(f"{where}: SegmentTimeline S[{i}] has no positive d")
+        t = s.t if s.t is not None else t
+        repeat = s.r or 0
+        if repeat < 0:
+            next_t = entries[i + 1].t if i + 1 < len(entries) else None
+            end = next_t if next_t is not None else pto + period_s * timescale
+            repeat = max(math.ceil((end - t) / s.d) - 1, 0)
+        for _ in range(repeat + 1):
+            url = expand_template(tpl["media"], rep_id=rep.id, bandwidth=rep.bandwidth, number=number, time=t)
+            segments.append(SegmentRef(urljoin(base, url), (t - pto) / timescale, s.d / timescale, number))
+            t += s.d
+            number += 1
+    return segments
+
+
+def _numbered_segments(
+    tpl: dict[str, Any], base: str, rep: Any, period_s: float, where: str
+) -> list[SegmentRef]:
+    timescale = tpl.get("timescale") or 1
+    duration = tpl.get("duration")
+    if not duration:
+        raise ManifestError(f"{where}: SegmentTemplate has neither SegmentTimeline nor duration")
+    if not period_s:
+        raise ManifestError(f"{where}: presentation duration unknown, cannot count segments")
+    seg_s = duration / timescale
+    start = tpl.get("start_number")
+    start = 1 if start is None else start
+    count = math.ceil(period_s / seg_s - 1e-9)
+    out = []
+    for k in range(count):
+        url = expand_template(
+            tpl["media"], rep_id=rep.id, bandwidth=rep.bandwidth, number=start + k, time=k * duration
+        )
+        out.append(SegmentRef(urljoin(base, url), k * seg_s, min(seg_s, period_s - k * seg_s), start + k))
+    return out
+
+
+def _list_segments(seg_list: Any, base: str, period_s: float, where: str) -> tuple[SegmentRef | None, list[SegmentRef]]:
+    timescale = seg_list.timescale or 1
+    duration = (seg_list.duration or 0) / timescale
+    init_node = _first(seg_list.initializations)
+    init = None
+    if init_node is not None:
+        init = SegmentRef(urljoin(base, init_node.source_url or ""), byte_range=_byte_range(init_node.range, where))
+    out = []
+    start = seg_list.start_number or 1
+    for k, su in enumerate(seg_list.segment_urls or []):
+        seg_d = duration if duration else period_s
+        out.append(
+            SegmentRef(
+                urljoin(base, su.media or ""), k * duration, seg_d, start + k,
+                _byte_range(su.media_range, f"{where}/SegmentURL[{k}]"),
+            )
+        )
+    return init, out
+
+
+def _kind(adaptation: Any, rep: Any) -> TrackKind | None:
+    content_type = adaptation.content_type or ""
+    mime = rep.mime_type or adaptation.mime_type or ""
+    codecs = (rep.codecs or adaptation.codecs or "").lower()
+    for kind in ("video", "audio", "text"):
+        if content_type == kind or mime.startswith(kind + "/"):
+            return kind  # type: ignore[return-value]
+    if mime == "application/mp4" or codecs.startswith(("wvtt", "stpp")):
+        return "text"
+    if codecs.startswith(("avc", "hvc", "hev", "vp0", "vp9", "av01")):
+        return "video"
+    if codecs.startswith(("mp4a", "ac-3", "ec-3", "opus", "flac")):
+        return "audio"
+    return None
+
+
+def _frame_rate(text: str | None) -> float:
+    if not text:
+        return 0.0
+    num, _, den = text.partition("/")
+    try:
+        return float(num) / float(den or 1)
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+
+
+def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: float, where: str) -> Rendition:
+    if not rep.id or rep.bandwidth is None:
+        raise ManifestError(f"{where}: Representation needs id and bandwidth")
+    base = _base_url(base, rep)
+    tpl = _merged_template((period, adaptation, rep))
+    init: SegmentRef | None = None
+    if tpl is not None:
+        if not tpl.get("media"):
+            raise ManifestError(f"{where}: SegmentTemplate without media")
+        if tpl.get("initialization"):
+            init_url = expand_template(tpl["initialization"], rep_id=rep.id, bandwidth=rep.bandwidth)
+            init = SegmentRef(urljoin(base, init_url))
+        if tpl.get("segment_timelines"):
+            segments = _timeline_segments(tpl, base, rep, period_s, where)
+        else:
+            segments = _numbered_segments(tpl, base, rep, period_s, where)
+    else:
+        seg_list = _first(rep.segment_lists) or _first(adaptation.segment_lists)
+        if seg_list is None:
+            raise ManifestError(f"{where}: no SegmentTemplate or SegmentList (SegmentBase is not supported yet)")
+        init, segments = _list_segments(seg_list, base, period_s, where)
+    if not segments:
+        raise ManifestError(f"{where}: no segments")
+    return Rendition(
+        id=rep.id,
+        bandwidth_bps=rep.bandwidth,
+        codecs=rep.codecs or adaptation.codecs or "",
+        segments=tuple(segments),
+        init=init,
+        width=rep.width or adaptation.width or 0,
+        height=rep.height or adaptation.height or 0,
+        frame_rate=_frame_rate(rep.frame_rate or adaptation.frame_rate),
+        mime_type=rep.mime_type or adaptation.mime_type or "",
+    )
+
+
+def parse_mpd(text: str, url: str) -> Manifest:
+    """Parse a static, single-period MPD into the manifest model."""
+    try:
+        mpd = MPEGDASHParser.parse(text)
+    except (ExpatError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise ManifestError(f"{url}: not a well-formed MPD ({exc})") from None
+    if mpd.type == "dynamic":
+        raise ManifestError(f"{url}: live (dynamic) MPDs are not supported yet")
+    if not mpd.periods:
+        raise ManifestError(f"{url}: MPD has no Period")
+    duration = parse_duration(mpd.media_presentation_duration, f"{url} MPD@mediaPresentationDuration")
+    period = mpd.periods[0]
+    period_s = parse_duration(period.duration, f"{url} Period@duration") or duration or 0.0
+    base = _base_url(_base_url(url, mpd), period)
+    tracks: list[Track] = []
+    for a, adaptation in enumerate(period.adaptation_sets or []):
+        where = f"{url} AdaptationSet[{a}]"
+        a_base = _base_url(base, adaptation)
+        reps = adaptation.representations or []
+        if not reps:
+            raise ManifestError(f"{where}: no Representation")
+        kind = _kind(adaptation, reps[0])
+        if kind is None:
+            continue  # an AdaptationSet we cannot classify (e.g. images) is not played
+        renditions = [
+            _rendition(period, adaptation, rep, a_base, period_s, f"{where}/Representation[{r}]")
+            for r, rep in enumerate(reps)
+        ]
+        renditions.sort(key=lambda r: r.bandwidth_bps)
+        tracks.append(Track(kind, tuple(renditions), language=adaptation.lang or "", label=adaptation.label or ""))
+    if not any(t.kind in ("video", "audio") for t in tracks):
+        raise ManifestError(f"{url}: no audio or video AdaptationSet")
+    if not duration:
+        duration = max(t.renditions[0].segments[-1].end_s for t in tracks)
+    return Manifest(url=url, format="dash", duration_s=duration, tracks=tuple(tracks))

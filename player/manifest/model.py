@@ -1,0 +1,102 @@
+"""One manifest model for DASH and HLS.
+
+The scheduler, the ABR and the UI only ever see these types, so they never care which format a
+title was published in. Everything is resolved at parse time: absolute URLs, byte ranges, segment
+start times in seconds, so that the hot path does no string templating or XML walking.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Literal
+
+TrackKind = Literal["video", "audio", "text"]
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be played: the message names what is wrong and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    """An inclusive byte range, as HTTP ``Range`` and DASH ``mediaRange`` spell it."""
+
+    first: int
+    last: int
+
+    @property
+    def header(self) -> str:
+        return f"bytes={self.first}-{self.last}"
+
+    @property
+    def length(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRef:
+    """Where one segment's bytes live and which media time they cover."""
+
+    url: str
+    start_s: float = 0.0
+    duration_s: float = 0.0
+    number: int = 0
+    byte_range: ByteRange | None = None
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    """One encoding of a track: a rung of the ladder."""
+
+    id: str
+    bandwidth_bps: int
+    codecs: str
+    segments: tuple[SegmentRef, ...]
+    init: SegmentRef | None = None
+    width: int = 0
+    height: int = 0
+    frame_rate: float = 0.0
+    mime_type: str = ""
+    _starts: tuple[float, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(s.start_s for s in self.segments))
+
+    @property
+    def label(self) -> str:
+        """Human name used in events and the UI, e.g. ``720p 1850k``."""
+        kbps = round(self.bandwidth_bps / 1000)
+        return f"{self.height}p {kbps}k" if self.height else f"{kbps}k"
+
+    def index_at(self, position_s: float) -> int:
+        """Index of the segment that contains ``position_s`` (clamped to the available range)."""
+        i = bisect.bisect_right(self._starts, position_s + 1e-6) - 1
+        return min(max(i, 0), len(self.segments) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """A set of interchangeable renditions (a DASH AdaptationSet, an HLS group)."""
+
+    kind: TrackKind
+    renditions: tuple[Rendition, ...]
+    """Ascending bandwidth, so ABR decisions are indexes into this tuple."""
+    language: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    url: str
+    format: Literal["dash", "hls"]
+    duration_s: float
+    tracks: tuple[Track, ...]
+
+    def first(self, kind: TrackKind) -> Track | None:
+        """The first track of a kind, in manifest order."""
+        return next((t for t in self.tracks if t.kind == kind), None)

@@ -1,0 +1,210 @@
+"""The ``Player`` facade: one object the UI and the headless CLI drive, Qt-free.
+
+It owns libmpv, a worker thread running an asyncio loop (all network I/O, remuxing and scheduling
+happen there), and the listeners that receive :mod:`player.events`. Every public method returns at
+once: work is posted to the worker, so a UI thread calling it never waits on the network or mpv.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import mpv
+
+from abr.registry import create as create_abr
+from player.events import DecodeError, PlayerError, PlayerEvent, State, StateChanged
+from player.fetcher import Fetcher
+from player.live import LiveSession
+from player.scheduler import SchedulerConfig
+from player.sink import StreamRegistry
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[PlayerEvent], None]
+
+# mpv log lines that mean a frame was damaged or dropped by the decoder.
+_DECODE_ERROR_MARKERS = ("error while decoding", "invalid nal", "non-existing pps", "no frame!", "decode_slice")
+
+
+class Player:
+    """Plays DASH/HLS manifests through the Marquee player core into libmpv.
+
+    ``video_output`` is ``"null"`` for headless playback and ``"libmpv"`` when a front end draws
+    the picture with mpv's render API (it then creates the render context on :attr:`mpv`).
+    """
+
+    def __init__(
+        self,
+        *,
+        video_output: str = "null",
+        audio_output: str | None = None,
+        abr: str = "rate",
+        config: SchedulerConfig | None = None,
+        mpv_options: dict[str, Any] | None = None,
+    ) -> None:
+        options: dict[str, Any] = {
+            "vo": video_output,
+            "idle": "yes",
+            "keep-open": "yes",  # hold the last frame at the end; we report Ended ourselves
+            "rebase-start-time": "no",  # mpv's clock is media time, as the scheduler's is
+            "cache": "yes",
+            "demuxer-seekable-cache": "yes",
+            "force-seekable": "yes",  # seeks land inside what the cache holds; we refill the rest
+            "demuxer-max-bytes": "48MiB",
+            "demuxer-max-back-bytes": "8MiB",
+            "hr-seek": "yes",
+            "input-default-bindings": "no",
+            "osc": "no",
+            "terminal": "no",
+        }
+        if audio_output:
+            options["ao"] = audio_output
+        options.update(mpv_options or {})
+        self.mpv = mpv.MPV(log_handler=self._on_mpv_log, loglevel="warn", **options)
+        self._streams = StreamRegistry(self.mpv)
+        self._abr_name = abr
+        self._config = config or SchedulerConfig()
+        self._listeners: list[Listener] = []
+        self._state = State.IDLE
+        self._session: LiveSession | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="marquee-player", daemon=True)
+        self._thread.start()
+        self._fetcher: Fetcher = self._call(self._make_fetcher()).result()
+        self._closed = False
+        self.mpv.observe_property("eof-reached", self._on_eof)
+        self.mpv.event_callback("playback-restart")(self._on_restart)
+
+    # -- public API --------------------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(event)`` for every event, on a player thread."""
+        self._listeners.append(listener)
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def position_s(self) -> float:
+        pos = self.mpv.time_pos
+        return float(pos) if pos is not None else 0.0
+
+    @property
+    def duration_s(self) -> float:
+        session = self._session
+        return session.manifest.duration_s if session and session.manifest else 0.0
+
+    @property
+    def session(self) -> LiveSession | None:
+        """The open presentation's driver (its scheduler and manifest), for diagnostics."""
+        return self._session
+
+    def open(self, url: str, *, start_s: float = 0.0) -> None:
+        """Start playing the manifest at ``url`` from ``start_s`` seconds."""
+        self.mpv.pause = False
+        self._call(self._open(url, start_s))
+
+    def play(self) -> None:
+        self.mpv.pause = False
+        if self._state == State.PAUSED:
+            self._set_state(State.PLAYING)
+
+    def pause(self) -> None:
+        self.mpv.pause = True
+        if self._state == State.PLAYING:
+            self._set_state(State.PAUSED)
+
+    def toggle_pause(self) -> None:
+        self.play() if self.mpv.pause else self.pause()
+
+    def seek(self, position_s: float) -> None:
+        session = self._session
+        if session is not None:
+            self._call(session.seek(position_s))
+
+    def stop(self) -> None:
+        """Stop playback and release the presentation; the player can ``open`` again."""
+        self._call(self._stop()).result(timeout=5)
+        self.mpv.command("stop")
+        self._set_state(State.IDLE)
+
+    def close(self) -> None:
+        """Stop, terminate mpv and the worker. Call before the process (or Qt) exits."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._call(self._stop()).result(timeout=5)
+            self._call(self._fetcher.aclose()).result(timeout=5)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self.mpv.terminate()
+
+    # -- worker side -------------------------------------------------------------------------------
+
+    def _call(self, coro: Any) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    async def _make_fetcher(self) -> Fetcher:
+        return Fetcher()
+
+    async def _open(self, url: str, start_s: float) -> None:
+        await self._stop()
+        session = LiveSession(
+            mpv_player=self.mpv,
+            streams=self._streams,
+            fetcher=self._fetcher,
+            abr=create_abr(self._abr_name),
+            config=self._config,
+            emit=self._emit,
+            set_state=self._set_state,
+        )
+        self._session = session
+        await session.open(url, start_s)
+
+    async def _stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _emit(self, event: PlayerEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop playback
+                log.exception("player listener failed on %s", type(event).__name__)
+
+    def _set_state(self, state: State) -> None:
+        if state != self._state:
+            self._state = state
+            self._emit(StateChanged(state))
+
+    def _on_session(self, method: str, *args: Any) -> None:
+        """Run ``LiveSession.method(*args)`` on the worker, from an mpv thread."""
+        session = self._session
+        if session is not None and not self._closed:
+            self._loop.call_soon_threadsafe(getattr(session, method), *args)
+
+    def _on_restart(self, _event: Any) -> None:
+        self._on_session("on_first_frame")
+
+    def _on_eof(self, _name: str, value: Any) -> None:
+        if value:
+            self._on_session("on_end_of_file")
+
+    def _on_mpv_log(self, level: str, prefix: str, text: str) -> None:
+        line = text.strip()
+        lowered = line.lower()
+        if any(marker in lowered for marker in _DECODE_ERROR_MARKERS):
+            self._emit(DecodeError(f"{prefix}: {line}", self.position_s))
+        elif level in ("error", "fatal"):
+            log.warning("mpv %s: %s", prefix, line)
+            if prefix == "cplayer" and "failed" in lowered:
+                self._emit(PlayerError("mpv", line, fatal=False))

@@ -1,0 +1,277 @@
+"""The sans-I/O heart of the player: which segment to fetch next, for which track, and when.
+
+The scheduler is a state machine. Drivers feed it what happened (a download finished after so many
+seconds, the playhead is at P, the user seeked) together with the current time, and it answers with
+actions (fetch this segment, the track is complete) and events (a switch reached the screen, a stall
+began). It never reads a clock or a socket, so the live driver (httpx + libmpv) and the simulator (a
+virtual clock and a link model) run exactly the same decisions.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from abr.api import Abr, Context, Download
+from abr.api import Rendition as AbrRendition
+from player.events import PlayerEvent, RenditionSwitched, StallEnded, StallStarted
+from player.manifest.model import Manifest, SegmentRef, Track
+
+STALL_EPSILON_S = 0.08
+"""Buffer left ahead of the playhead below which a playing stream counts as starved."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerConfig:
+    buffer_goal_s: float = 30.0
+    """Stop requesting when this much media is buffered ahead of the playhead."""
+    max_buffer_bytes: int = 96 * 1024 * 1024
+    """Memory cap: also stop when the bytes buffered ahead reach this, whatever the seconds."""
+    audio_share: float = 0.2
+    """Audio takes the best rendition within this share of the chosen video bitrate."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """Download segment ``index`` of ``rendition`` of the track ``kind``, then report it."""
+
+    request_id: int
+    kind: str
+    rendition: int
+    index: int
+    segment: SegmentRef
+    init: SegmentRef | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrackComplete:
+    """The last segment of a track has been delivered: the driver signals end of stream."""
+
+    kind: str
+
+
+Action = Fetch | TrackComplete
+
+
+@dataclass(slots=True)
+class _Span:
+    """A delivered segment: which media it covers and how it was chosen."""
+
+    start_s: float
+    end_s: float
+    rendition: int
+    size_bytes: int
+    reason: str
+
+
+@dataclass(slots=True)
+class _TrackState:
+    kind: str
+    track: Track
+    next_index: int = 0
+    in_flight: Fetch | None = None
+    last_rendition: int | None = None
+    spans: list[_Span] = field(default_factory=list)
+    complete: bool = False
+    shown_rendition: int | None = None
+
+    @property
+    def buffered_end_s(self) -> float:
+        return self.spans[-1].end_s if self.spans else 0.0
+
+    def span_at(self, position_s: float) -> _Span | None:
+        i = bisect.bisect_right([s.start_s for s in self.spans], position_s + 1e-6) - 1
+        return self.spans[i] if i >= 0 else None
+
+    def bytes_ahead(self, position_s: float) -> int:
+        return sum(s.size_bytes for s in self.spans if s.end_s > position_s)
+
+
+class Scheduler:
+    """Per-presentation scheduling of the video and audio tracks of a manifest."""
+
+    def __init__(self, manifest: Manifest, abr: Abr, config: SchedulerConfig | None = None) -> None:
+        self.manifest = manifest
+        self.abr = abr
+        self.config = config or SchedulerConfig()
+        self._tracks = [
+            _TrackState(kind, track)
+            for kind in ("video", "audio")
+            if (track := manifest.first(kind)) is not None  # type: ignore[arg-type]
+        ]
+        if not self._tracks:
+            raise ValueError("manifest has neither video nor audio")
+        video = self._track("video")
+        self._ladder = tuple(
+            AbrRendition(r.bandwidth_bps, r.width, r.height) for r in (video.track.renditions if video else ())
+        )
+        self._next_request = 1
+        self.position_s = 0.0
+        self.started = False
+        self.stalled_since: float | None = None
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def _track(self, kind: str) -> _TrackState | None:
+        return next((t for t in self._tracks if t.kind == kind), None)
+
+    def buffer_s(self) -> float:
+        """Media buffered ahead of the playhead: the least of all tracks, since both must play."""
+        return max(0.0, min(t.buffered_end_s for t in self._tracks) - self.position_s)
+
+    def buffer_by_kind(self) -> dict[str, float]:
+        return {t.kind: max(0.0, t.buffered_end_s - self.position_s) for t in self._tracks}
+
+    @property
+    def complete(self) -> bool:
+        return all(t.complete for t in self._tracks)
+
+    def rendition_at(self, kind: str, position_s: float) -> int | None:
+        state = self._track(kind)
+        span = state.span_at(position_s) if state else None
+        return span.rendition if span else None
+
+    # -- inputs ----------------------------------------------------------------------------------
+
+    def start(self, position_s: float = 0.0) -> list[Action]:
+        """Begin (or, after :meth:`seek`, begin again) at ``position_s``."""
+        self.position_s = position_s
+        for t in self._tracks:
+            t.next_index = t.track.renditions[0].index_at(position_s)
+        return self._plan()
+
+    def seek(self, position_s: float) -> list[Action]:
+        """Drop everything buffered and in flight, and start again at ``position_s``.
+
+        The driver aborts in-flight requests; their completions, if they still arrive, are ignored.
+        """
+        for t in self._tracks:
+            t.in_flight = None
+            t.spans.clear()
+            t.complete = False
+            t.last_rendition = None
+            t.shown_rendition = None
+        self.started = False
+        self.stalled_since = None
+        self.abr.reset()
+        return self.start(position_s)
+
+    def on_fetch_complete(
+        self, request_id: int, size_bytes: int, elapsed_s: float, latency_s: float
+    ) -> list[Action]:
+        state = next((t for t in self._tracks if t.in_flight and t.in_flight.request_id == request_id), None)
+        if state is None:
+            return []  # a request from before a seek
+        fetch = state.in_flight
+        assert fetch is not None
+        state.in_flight = None
+        seg = fetch.segment
+        if state.kind == "video":
+            self.abr.on_download(Download(fetch.rendition, size_bytes, elapsed_s, latency_s, seg.duration_s))
+        state.spans.append(_Span(seg.start_s, seg.end_s, fetch.rendition, size_bytes, fetch.reason))
+        state.last_rendition = fetch.rendition
+        state.next_index = fetch.index + 1
+        actions: list[Action] = []
+        if state.next_index >= len(state.track.renditions[fetch.rendition].segments):
+            state.complete = True
+            actions.append(TrackComplete(state.kind))
+        return actions + self._plan()
+
+    def on_first_frame(self) -> None:
+        self.started = True
+
+    def on_playback(self, now_s: float, position_s: float, playing: bool) -> tuple[list[Action], list[PlayerEvent]]:
+        """The playhead is at ``position_s``; ``playing`` is False while paused by the user."""
+        self.position_s = position_s
+        events: list[PlayerEvent] = []
+        for t in self._tracks:
+            span = t.span_at(position_s)
+            if span is not None and span.rendition != t.shown_rendition and t.kind == "video":
+                events.append(self._switch_event(t, span, position_s))
+            if span is not None:
+                t.shown_rendition = span.rendition
+        events.extend(self._stall_events(now_s, playing))
+        return self._plan(), events
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _switch_event(self, t: _TrackState, span: _Span, position_s: float) -> RenditionSwitched:
+        rendition = t.track.renditions[span.rendition]
+        previous = t.track.renditions[t.shown_rendition] if t.shown_rendition is not None else None
+        return RenditionSwitched(
+            kind="video",
+            from_kbps=round(previous.bandwidth_bps / 1000) if previous else None,
+            to_kbps=round(rendition.bandwidth_bps / 1000),
+            width=rendition.width,
+            height=rendition.height,
+            reason=span.reason,
+            position_s=position_s,
+        )
+
+    def _stall_events(self, now_s: float, playing: bool) -> list[PlayerEvent]:
+        at_end = self.complete and self.buffer_s() <= STALL_EPSILON_S
+        starved = self.started and playing and not at_end and self.buffer_s() < STALL_EPSILON_S
+        if starved and self.stalled_since is None:
+            self.stalled_since = now_s
+            return [StallStarted(self.position_s)]
+        if self.stalled_since is not None and (not starved or not playing):
+            if self.buffer_s() >= STALL_EPSILON_S or at_end or not playing:
+                began, self.stalled_since = self.stalled_since, None
+                return [StallEnded(self.position_s, now_s - began)]
+        return []
+
+    def _plan(self) -> list[Action]:
+        """Start the next download of every idle track whose buffer is below the goal."""
+        actions: list[Action] = []
+        for t in self._tracks:
+            if t.in_flight is not None or t.complete:
+                continue
+            ahead = t.buffered_end_s - self.position_s if t.spans else 0.0
+            if ahead >= self.config.buffer_goal_s:
+                continue
+            if t.spans and t.bytes_ahead(self.position_s) >= self.config.max_buffer_bytes:
+                continue
+            rendition, reason = self._choose(t)
+            r = t.track.renditions[rendition]
+            fetch = Fetch(
+                request_id=self._next_request,
+                kind=t.kind,
+                rendition=rendition,
+                index=t.next_index,
+                segment=r.segments[t.next_index],
+                init=r.init if rendition != t.last_rendition else None,
+                reason=reason,
+            )
+            self._next_request += 1
+            t.in_flight = fetch
+            actions.append(fetch)
+        return actions
+
+    def _choose(self, t: _TrackState) -> tuple[int, str]:
+        if t.kind == "video":
+            seg = t.track.renditions[0].segments[t.next_index]
+            total = len(t.track.renditions[0].segments)
+            decision = self.abr.choose(
+                Context(
+                    ladder=self._ladder,
+                    buffer_s=max(0.0, t.buffered_end_s - self.position_s) if t.spans else 0.0,
+                    buffer_target_s=self.config.buffer_goal_s,
+                    segment_duration_s=seg.duration_s,
+                    segment_index=t.next_index,
+                    segments_left=total - t.next_index - 1,
+                    last_rendition=t.last_rendition,
+                    startup=not self.started,
+                    rebuffering=self.stalled_since is not None,
+                )
+            )
+            return min(max(decision.rendition, 0), len(self._ladder) - 1), decision.reason
+        return self._audio_choice(t), "audio-share"
+
+    def _audio_choice(self, t: _TrackState) -> int:
+        video = self._track("video")
+        if video is None or video.last_rendition is None:
+            return len(t.track.renditions) - 1 if video is None else 0
+        budget = self._ladder[video.last_rendition].bitrate_bps * self.config.audio_share
+        fitting = [i for i, r in enumerate(t.track.renditions) if r.bandwidth_bps <= budget]
+        return fitting[-1] if fitting else 0
