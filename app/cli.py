@@ -1,0 +1,208 @@
+"""The ``marquee`` command: desktop app, headless playback, catalog listing, backend, content.
+
+Without ``--catalog`` the commands that need a catalog start the embedded reference backend on a
+free loopback port themselves, so a newcomer's first run needs nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from app.backend import BackendError, EmbeddedBackend
+from app.catalog import CatalogClient, CatalogError
+from app.report import PlaybackReport
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit status 1."""
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("MARQUEE_DATA")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "marquee" / "library"
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _catalog_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--catalog", metavar="URL", default=default,
+                        help="catalog API base URL (default: start the embedded demo backend)")
+    parser.add_argument("--data", metavar="DIR", type=Path, default=default,
+                        help="demo library for the embedded backend (default: $MARQUEE_DATA or "
+                             "~/.local/share/marquee/library; built on first use)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="marquee", description="Marquee, an open streaming client.")
+    _catalog_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    play = sub.add_parser("play", help="play a title id or a manifest URL")
+    play.add_argument("target", metavar="TARGET", help="catalog title id, or a DASH/HLS manifest URL")
+    play.add_argument("--headless", action="store_true", help="no window: print progress and a summary")
+    play.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of playback")
+    play.add_argument("--json", action="store_true", help="print one JSON summary object at the end")
+    play.add_argument("--format", choices=("dash", "hls"), default="dash", help="which manifest of a title")
+    play.add_argument("--start", type=float, metavar="S", help="start position (default: resume point)")
+    play.add_argument("--abr", default=None, metavar="NAME", help="rate adaptation algorithm")
+    _catalog_options(play, suppress=True)
+
+    catalog = sub.add_parser("catalog", help="list the catalog's title ids")
+    catalog.add_argument("--json", action="store_true", help="print the titles as JSON")
+    _catalog_options(catalog, suppress=True)
+
+    sub.add_parser("server", help="run the reference backend alone (see marquee server --help)",
+                   add_help=False, prefix_chars="\0")
+    sub.add_parser("content", help="build the demo library (see marquee content build --help)",
+                   add_help=False, prefix_chars="\0")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # The backend and the content builder are their own programs with their own options.
+    if args_list[:1] == ["server"]:
+        from server.main import main as server_main
+
+        return server_main(args_list[1:])
+    if args_list[:1] == ["content"]:
+        from server.content.cli import main as content_main
+
+        return content_main(args_list[1:])
+    args = build_parser().parse_args(args_list)
+    try:
+        if args.command == "play":
+            return _play(args)
+        if args.command == "catalog":
+            return _list_catalog(args)
+        return _desktop(args)
+    except (UserError, CatalogError, BackendError) as exc:
+        print(f"marquee: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+@contextlib.contextmanager
+def catalog_url(args: argparse.Namespace) -> Iterator[str]:
+    """The catalog to use: ``--catalog``, or the embedded backend started for the block."""
+    if args.catalog:
+        yield args.catalog.rstrip("/")
+        return
+    data = Path(args.data) if args.data else default_data_dir()
+    ensure_library(data)
+    log_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "marquee"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with EmbeddedBackend(data, log_file=log_dir / "backend.log") as url:
+        yield url
+
+
+def ensure_library(data: Path) -> None:
+    """Build the demo library at ``data`` if it is not there (the first run does this once)."""
+    if (data / ".complete").exists():
+        return
+    print(f"marquee: building the demo library in {data} (once; a few minutes)", file=sys.stderr)
+    status = subprocess.call([sys.executable, "-m", "server.content", "build", "--out", str(data)])
+    if status != 0:
+        raise UserError(f"building the demo library failed (exit status {status})")
+
+
+def _list_catalog(args: argparse.Namespace) -> int:
+    with catalog_url(args) as url, CatalogClient(url) as catalog:
+        seen: dict[str, str] = {}
+        for row in catalog.home():
+            for item in row.items:
+                seen.setdefault(item.id, item.title)
+        if args.json:
+            print(json.dumps([{"id": k, "title": v} for k, v in seen.items()], indent=2))
+        else:
+            width = max(map(len, seen), default=0)
+            for title_id, title in seen.items():
+                print(f"{title_id:<{width}}  {title}")
+    return 0
+
+
+def _play(args: argparse.Namespace) -> int:
+    is_url = args.target.startswith(("http://", "https://"))
+    if not args.headless and has_display():
+        if is_url:
+            raise UserError("a manifest URL plays headless only for now: add --headless")
+        with catalog_url(args) as url:
+            from ui.app import run as run_ui
+
+            return run_ui(url, argv=[sys.argv[0]], play=args.target)
+    if is_url:
+        return _play_headless(args, None, args.target)
+    with catalog_url(args) as url, CatalogClient(url) as catalog:
+        return _play_headless(args, catalog, args.target)
+
+
+def _play_headless(args: argparse.Namespace, catalog: CatalogClient | None, target: str) -> int:
+    from app.headless import play_headless
+
+    report = play_headless(
+        catalog, target, fmt=args.format, start_s=args.start, duration_s=args.duration,
+        abr=args.abr, progress=not args.json,
+    )
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        _print_summary(report)
+    return 0 if not any(not e.startswith("mpv") for e in report.errors) and report.startup_ms is not None else 1
+
+
+def _print_summary(report: PlaybackReport) -> None:
+    s = report.as_dict()
+    startup = f"{s['startup_ms']:.0f} ms" if s["startup_ms"] is not None else "never started"
+    print(
+        f"played {s['played_s']:.1f} s, startup {startup}, {s['rebuffer_count']} stalls "
+        f"({s['rebuffer_s']:.2f} s), {s['switches']} switches, mean {s['mean_video_kbps']:.0f} kbps, "
+        f"renditions {s['renditions']}",
+        file=sys.stderr,
+    )
+    for error in s["errors"]:
+        print(f"error: {error}", file=sys.stderr)
+
+
+def _desktop(args: argparse.Namespace) -> int:
+    if not has_display():
+        print("marquee: no display (DISPLAY and WAYLAND_DISPLAY are unset): playing the demo title "
+              "headless instead", file=sys.stderr)
+        with catalog_url(args) as url, CatalogClient(url) as catalog:
+            first = next((item.id for row in catalog.home() for item in row.items), None)
+            if first is None:
+                raise UserError("the catalog is empty")
+            from app.headless import play_headless
+
+            report = play_headless(catalog, first)
+            _print_summary(report)
+            return 0 if report.startup_ms is not None else 1
+    with catalog_url(args) as url:
+        from ui.app import run as run_ui
+
+        return run_ui(url, argv=[sys.argv[0]])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

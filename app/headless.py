@@ -1,0 +1,67 @@
+"""Headless playback: the real player (libmpv with ``vo=null``) with progress on the terminal."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from app.catalog import CatalogClient
+from app.report import PlaybackReport
+from app.session import PlaybackSession
+from player import Player
+from player.events import PlayerEvent, Position, RenditionSwitched
+
+STARTUP_TIMEOUT_S = 30.0
+
+
+class _Progress:
+    """Prints one status line per second of media to stderr."""
+
+    def __init__(self) -> None:
+        self._next = 0.0
+        self._rendition = ""
+
+    def __call__(self, event: PlayerEvent) -> None:
+        if isinstance(event, RenditionSwitched):
+            self._rendition = f"{event.height}p {event.to_kbps}k"
+        elif isinstance(event, Position) and event.position_s >= self._next:
+            self._next = int(event.position_s) + 1.0
+            print(f"  {event.position_s:6.1f} / {event.duration_s:.1f} s   buffer {event.buffer_s:5.1f} s   "
+                  f"{self._rendition}", file=sys.stderr, flush=True)
+
+
+def play_headless(
+    catalog: CatalogClient | None,
+    target: str,
+    *,
+    fmt: str = "dash",
+    start_s: float | None = None,
+    duration_s: float | None = None,
+    abr: str | None = None,
+    progress: bool = True,
+) -> PlaybackReport:
+    """Play ``target`` (a title id with ``catalog``, else a manifest URL) until it ends, fails,
+    or ``duration_s`` seconds have played; return the summary."""
+    report = PlaybackReport()
+    player = Player(video_output="null", **({"abr": abr} if abr else {}))
+    player.add_listener(report)
+    if progress:
+        player.add_listener(_Progress())
+    session = PlaybackSession(catalog, player) if catalog is not None else None
+    try:
+        if session is not None:
+            session.start(target, fmt=fmt, start_s=start_s)
+        else:
+            player.open(target, start_s=start_s or 0.0)
+        started = time.monotonic()
+        while not report.finished.wait(0.1):
+            if duration_s is not None and report.played_s >= duration_s:
+                break
+            if report.startup_ms is None and time.monotonic() - started > STARTUP_TIMEOUT_S:
+                report.errors.append(f"startup: no picture after {STARTUP_TIMEOUT_S:.0f} s")
+                break
+        if session is not None:
+            session.stop()
+    finally:
+        player.close()
+    return report

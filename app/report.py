@@ -1,0 +1,110 @@
+"""A playback summary built from the player's events: what the headless CLI prints and tests read.
+
+The same numbers telemetry reports: startup time, time played, stalls, switches and bitrate.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from player.events import (
+    DecodeError,
+    Ended,
+    FirstFrame,
+    Loaded,
+    PlayerError,
+    PlayerEvent,
+    Position,
+    RenditionSwitched,
+    StallEnded,
+    StallStarted,
+)
+
+
+@dataclass
+class PlaybackReport:
+    """Accumulates events (from any thread) into summary metrics."""
+
+    url: str = ""
+    format: str = ""
+    duration_s: float = 0.0
+    startup_ms: float | None = None
+    seek_ms: list[float] = field(default_factory=list)
+    played_s: float = 0.0
+    rebuffer_count: int = 0
+    rebuffer_s: float = 0.0
+    switches: int = 0
+    renditions: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    decode_errors: int = 0
+    ended: bool = False
+    _kbps_seconds: float = 0.0
+    _current_kbps: int | None = None
+    _last_position: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def __call__(self, event: PlayerEvent) -> None:
+        with self._lock:
+            self._add(event)
+
+    def _add(self, event: PlayerEvent) -> None:
+        if isinstance(event, Loaded):
+            self.url, self.format, self.duration_s = event.url, event.format, event.duration_s
+        elif isinstance(event, FirstFrame):
+            if event.after_seek:
+                self.seek_ms.append(event.startup_ms)
+                self._last_position = None
+            elif self.startup_ms is None:
+                self.startup_ms = event.startup_ms
+        elif isinstance(event, Position):
+            if self._last_position is not None and 0 < event.position_s - self._last_position < 2.0:
+                step = event.position_s - self._last_position
+                self.played_s += step
+                if self._current_kbps is not None:
+                    self._kbps_seconds += step * self._current_kbps
+            self._last_position = event.position_s
+        elif isinstance(event, RenditionSwitched):
+            if event.from_kbps is not None:
+                self.switches += 1
+            self._current_kbps = event.to_kbps
+            if event.to_kbps not in self.renditions:
+                self.renditions.append(event.to_kbps)
+        elif isinstance(event, StallStarted):
+            self.rebuffer_count += 1
+        elif isinstance(event, StallEnded):
+            self.rebuffer_s += event.duration_s
+        elif isinstance(event, DecodeError):
+            self.decode_errors += 1
+            self.errors.append(event.message)
+        elif isinstance(event, PlayerError):
+            self.errors.append(f"{event.code}: {event.message}")
+            if event.fatal:
+                self.finished.set()
+        elif isinstance(event, Ended):
+            self.ended = True
+            self.finished.set()
+
+    @property
+    def mean_video_kbps(self) -> float:
+        return self._kbps_seconds / self.played_s if self.played_s else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "url": self.url,
+                "format": self.format,
+                "startup_ms": round(self.startup_ms, 1) if self.startup_ms is not None else None,
+                "seek_ms": [round(s, 1) for s in self.seek_ms],
+                "played_s": round(self.played_s, 2),
+                "rebuffer_count": self.rebuffer_count,
+                "rebuffer_s": round(self.rebuffer_s, 3),
+                "switches": self.switches,
+                "mean_video_kbps": round(self.mean_video_kbps, 1),
+                "renditions": sorted(self.renditions),
+                "decode_errors": self.decode_errors,
+                "ended": self.ended,
+                "errors": list(self.errors),
+            }
