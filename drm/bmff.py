@@ -61,7 +61,7 @@ _TREX = struct.Struct(">5I")
 # Boxes whose payload is nothing but child boxes.
 _CONTAINERS = frozenset(
     {"moov", "trak", "mdia", "minf", "stbl", "dinf", "edts", "mvex", "moof", "traf", "mfra",
-     "udta", "sinf", "schi", "rinf", "tref", "strk", "strd", "sinf", "meco"}
+     "udta", "sinf", "schi", "rinf", "tref", "strk", "strd", "meco"}
 )
 # Full boxes whose children follow version/flags and, for tables of entries, an entry count.
 _FULL_CONTAINERS = {"stsd": 8, "dref": 8, "meta": 4}
@@ -77,9 +77,17 @@ _TEXT_ENTRIES = frozenset({"wvtt", "tx3g", "encs"})
 _VISUAL_ENTRY_FIELDS = 78  # SampleEntry (8) + VisualSampleEntry fields (70)
 _AUDIO_ENTRY_FIELDS = 28   # SampleEntry (8) + AudioSampleEntry fields (20)
 
-# Boxes that carry sample encryption information, dropped when writing clear output.
-PROTECTION_TRAF_BOXES = frozenset({"saiz", "saio", "senc", "sbgp", "sgpd"})
 PIFF_SENC_UUID = bytes.fromhex("a2394f525a9b4f14a2446c427c648df4")
+
+
+def is_protection_box(box: Box) -> bool:
+    """Whether a ``traf``/``stbl`` child only carries sample encryption information: ``saiz``,
+    ``saio``, ``senc`` (also PIFF's ``uuid``), and ``sbgp``/``sgpd`` of the ``seig`` grouping."""
+    if box.type in ("saiz", "saio", "senc"):
+        return True
+    if box.type in ("sbgp", "sgpd"):
+        return bytes(box.buf[box.payload_offset + 4 : min(box.payload_offset + 8, box.end)]) == b"seig"
+    return box.type == "uuid" and box.usertype == PIFF_SENC_UUID
 
 # tfhd flags
 TFHD_BASE_DATA_OFFSET = 0x000001
@@ -689,7 +697,9 @@ class TrackFragment:
     box: Box
     track_id: int
     tfhd_flags: int
-    base_data_offset: int | None
+    base_data_offset: int
+    """The resolved base data offset (tfhd's, else the moof's start or the previous traf's data
+    end): what ``trun`` data offsets and ``saio`` offsets are relative to."""
     sample_description_index: int | None
     default_sample_duration: int | None
     default_sample_size: int | None
@@ -802,9 +812,10 @@ def _parse_traf(traf: Box, moof: Box, base_fallback: int, init: InitSegment | No
     track_id, tfhd_flags, (base, sdi, dur, size, sflags) = _parse_tfhd(tfhd)
     trex = None
     if init is not None:
-        trex = next((t.trex for t in init.tracks if t.track_id == track_id), None)
-        if trex is None and not any(t.track_id == track_id for t in init.tracks):
+        track = next((t for t in init.tracks if t.track_id == track_id), None)
+        if track is None:
             raise BoxError(f"track_ID {track_id} is not in the init segment", tfhd.path, tfhd.offset)
+        trex = track.trex
     defaults = (
         _pick(dur, trex and trex.default_sample_duration),
         _pick(size, trex and trex.default_sample_size),
@@ -907,8 +918,8 @@ def write_fragment(fragment: Fragment, samples: Mapping[int, Sequence[Sample]] |
     bytes and timing of the input. Each traf is written as ``tfhd`` (default-base-is-moof, the
     sample description index kept), ``tfdt``, the kept children, ``extra_boxes[track_id]``, then
     one ``trun`` with every per-sample field; ``data_offset`` and the ``mdat`` size are computed.
-    ``drop_protection`` drops ``moof/pssh`` and ``saiz``/``saio``/``senc``/``sbgp``/``sgpd``
-    (and PIFF ``senc``). A kept ``saio`` is re-pointed at the written ``senc``.
+    ``drop_protection`` drops ``moof/pssh`` and the boxes :func:`is_protection_box` names. A
+    kept ``saio`` is re-pointed at the written ``senc``.
     """
     samples = samples or {}
     extra_boxes = extra_boxes or {}
@@ -967,8 +978,7 @@ def _traf_parts(traf: TrackFragment, samples: Sequence[Sample], drop_protection:
     for box in traf.box.children():
         if box.type in ("tfhd", "tfdt", "trun"):
             continue
-        piff = box.type == "uuid" and box.usertype == PIFF_SENC_UUID
-        if drop_protection and (box.type in PROTECTION_TRAF_BOXES or piff):
+        if drop_protection and is_protection_box(box):
             continue
         kept.append((box, bytes(box.raw)))
     kept += [(None, bytes(b)) for b in extra]

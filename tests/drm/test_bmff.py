@@ -391,9 +391,10 @@ def test_protection_boxes_kept_with_saio_repointed_or_dropped() -> None:
     saiz = build_full_box("saiz", 0, 0, bytes((8,)) + u32(2))
     saio = build_full_box("saio", 0, 0, u32(1, 99999))
     sgpd = build_full_box("sgpd", 1, 0, b"seig" + u32(20, 1) + bytes(20))
+    roll = build_full_box("sgpd", 1, 0, b"roll" + u32(2, 1) + b"\xff\xff")
     tfhd = build_full_box("tfhd", 0, 0x020018, u32(1, 1, 2))
     trun = build_full_box("trun", 0, 0x000001, u32(2, 0))
-    traf = build_box("traf", [tfhd, saiz, saio, senc, sgpd, trun])
+    traf = build_box("traf", [tfhd, saiz, saio, senc, sgpd, roll, trun])
     moof = build_box("moof", [build_full_box("mfhd", 0, 0, u32(1)), build_full_box("pssh", 0, 0, bytes(20)), traf])
     moof = moof.replace(u32(2, 0), u32(2, len(moof) + 8))
     fragment = parse_fragment(moof + build_box("mdat", b"xxyy"))
@@ -407,5 +408,5 @@ def test_protection_boxes_kept_with_saio_repointed_or_dropped() -> None:
     assert new_senc.payload.tobytes() == senc[8:]
     assert len(out.pssh) == 1
     clear = parse_fragment(write_fragment(fragment, drop_protection=True))
-    assert [b.type for b in clear.traf(1).box.children()] == ["tfhd", "trun"]
+    assert [b.type for b in clear.traf(1).box.children()] == ["tfhd", "sgpd", "trun"]
     assert clear.pssh == () and [bytes(s.data) for s in clear.samples(1)] == [b"xx", b"yy"]
