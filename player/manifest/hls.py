@@ -1,0 +1,153 @@
+"""HLS playlists to the manifest model, via the ``m3u8`` package.
+
+A master playlist names media playlists that must be fetched before the presentation is known, so
+parsing is split in two sans-I/O steps: :func:`media_playlist_urls` says what to fetch, and
+:func:`parse_hls` builds the model from the master and the fetched media playlists. A media
+playlist on its own is also accepted (one video-or-audio track of one rendition).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+import m3u8
+
+from player.manifest.model import (
+    ByteRange,
+    Manifest,
+    ManifestError,
+    Rendition,
+    SegmentRef,
+    Track,
+    TrackKind,
+)
+
+
+def _load(text: str, url: str) -> m3u8.M3U8:
+    try:
+        return m3u8.loads(text, uri=url)
+    except KeyError as exc:
+        raise ManifestError(f"{url}: malformed playlist (missing attribute {str(exc.args[0]).upper()})") from None
+    except (ValueError, IndexError, AttributeError) as exc:
+        raise ManifestError(f"{url}: malformed playlist ({exc})") from None
+
+
+def media_playlist_urls(text: str, url: str) -> list[str]:
+    """Absolute URLs of the media playlists a master playlist refers to ([] for a media playlist)."""
+    playlist = _load(text, url)
+    if not playlist.is_variant:
+        return []
+    urls = [urljoin(url, p.uri) for p in playlist.playlists]
+    urls += [urljoin(url, m.uri) for m in playlist.media if m.uri and m.type in ("AUDIO", "VIDEO")]
+    return list(dict.fromkeys(urls))
+
+
+def _byte_range(spec: str | None, next_offset: int, where: str) -> ByteRange | None:
+    """``EXT-X-BYTERANGE``/``BYTERANGE``: ``length[@offset]``; no offset continues the previous."""
+    if not spec:
+        return None
+    length, _, offset = spec.partition("@")
+    try:
+        first = int(offset) if offset else next_offset
+        size = int(length)
+    except ValueError:
+        raise ManifestError(f"{where}: bad byte range {spec!r}") from None
+    if size <= 0:
+        raise ManifestError(f"{where}: empty byte range {spec!r}")
+    return ByteRange(first, first + size - 1)
+
+
+def _segments(text: str, url: str) -> tuple[SegmentRef | None, tuple[SegmentRef, ...], bool]:
+    """Init segment, segments and whether the playlist is complete (``EXT-X-ENDLIST``)."""
+    playlist = _load(text, url)
+    if playlist.is_variant:
+        raise ManifestError(f"{url}: expected a media playlist, got a master playlist")
+    if not playlist.segments:
+        raise ManifestError(f"{url}: media playlist has no segments")
+    init: SegmentRef | None = None
+    segments: list[SegmentRef] = []
+    start = 0.0
+    next_offset: dict[str, int] = {}
+    sequence = playlist.media_sequence or 0
+    for i, seg in enumerate(playlist.segments):
+        where = f"{url} segment {i} ({seg.uri})"
+        if seg.duration is None or seg.duration < 0:
+            raise ManifestError(f"{where}: missing or negative EXTINF duration")
+        if init is None and seg.init_section is not None:
+            section = seg.init_section
+            init = SegmentRef(urljoin(url, section.uri), byte_range=_byte_range(section.byterange, 0, where))
+        absolute = urljoin(url, seg.uri)
+        rng = _byte_range(seg.byterange, next_offset.get(absolute, 0), where)
+        if rng is not None:
+            next_offset[absolute] = rng.last + 1
+        segments.append(SegmentRef(absolute, start, float(seg.duration), sequence + i, rng))
+        start += float(seg.duration)
+    return init, tuple(segments), bool(playlist.is_endlist)
+
+
+def _rendition(rid: str, bandwidth: int, codecs: str, text: str, url: str, info: Any = None) -> Rendition:
+    init, segments, complete = _segments(text, url)
+    if not complete:
+        raise ManifestError(f"{url}: live playlists (no EXT-X-ENDLIST) are not supported yet")
+    width, height = (info.resolution if info is not None and info.resolution else (0, 0))
+    return Rendition(
+        id=rid, bandwidth_bps=bandwidth, codecs=codecs, segments=segments, init=init,
+        width=width, height=height, frame_rate=float(info.frame_rate or 0) if info is not None else 0.0,
+    )
+
+
+def _codec_kinds(codecs: str) -> set[str]:
+    kinds = set()
+    for codec in filter(None, (c.strip().lower() for c in codecs.split(","))):
+        kinds.add("audio" if codec.startswith(("mp4a", "ac-3", "ec-3", "opus", "flac")) else "video")
+    return kinds
+
+
+def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
+    """Build the model from a master (or media) playlist and its fetched media playlists."""
+    master = _load(text, url)
+    if not master.is_variant:
+        rendition = _rendition("0", 0, "", text, url)
+        track = Track("video", (rendition,))
+        return Manifest(url, "hls", rendition.segments[-1].end_s, (track,))
+
+    def media_text(uri: str) -> tuple[str, str]:
+        absolute = urljoin(url, uri)
+        if absolute not in playlists:
+            raise ManifestError(f"{url}: media playlist {uri} was not loaded")
+        return playlists[absolute], absolute
+
+    video: list[Rendition] = []
+    audio_only: list[Rendition] = []
+    for i, variant in enumerate(master.playlists):
+        info = variant.stream_info
+        if not info.bandwidth:
+            raise ManifestError(f"{url}: EXT-X-STREAM-INF #{i} has no BANDWIDTH")
+        codecs = info.codecs or ""
+        body, absolute = media_text(variant.uri)
+        rendition = _rendition(str(i), int(info.bandwidth), codecs, body, absolute, info)
+        kinds = _codec_kinds(codecs)
+        (audio_only if kinds == {"audio"} else video).append(rendition)
+    tracks: list[Track] = []
+    if video:
+        tracks.append(Track("video", tuple(sorted(video, key=lambda r: r.bandwidth_bps))))
+    groups: dict[tuple[str, str], list[Rendition]] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for m in master.media:
+        if m.type != "AUDIO" or not m.uri:
+            continue
+        body, absolute = media_text(m.uri)
+        key = (m.language or "", m.group_id or "")
+        groups.setdefault(key, []).append(_rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute))
+        labels[key] = m.name or ""
+    for key, renditions in groups.items():
+        tracks.append(Track("audio", tuple(renditions), language=key[0], label=labels[key]))
+    if audio_only and not groups:
+        tracks.append(Track("audio", tuple(sorted(audio_only, key=lambda r: r.bandwidth_bps))))
+    if not tracks:
+        raise ManifestError(f"{url}: master playlist has no variants")
+    duration = max(t.renditions[0].segments[-1].end_s for t in tracks)
+    kind_order: dict[TrackKind, int] = {"video": 0, "audio": 1, "text": 2}
+    return Manifest(url, "hls", duration, tuple(sorted(tracks, key=lambda t: kind_order[t.kind])))

@@ -1,0 +1,119 @@
+"""DASH MPD parsing into the manifest model."""
+
+from __future__ import annotations
+
+import pytest
+
+import asyncio
+
+from player.manifest import Manifest, ManifestError, load_manifest
+from player.manifest.dash import expand_template, parse_duration
+
+URL = "https://cdn.example/content/title/manifest.mpd"
+
+
+def parse(text: str, url: str) -> Manifest:
+    async def get_text(requested: str) -> str:
+        assert requested == url
+        return text
+
+    return asyncio.run(load_manifest(get_text, url))
+
+
+def mpd(body: str, *, attrs: str = 'mediaPresentationDuration="PT12S"', base: str = "") -> str:
+    return (
+        f'<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" {attrs}>'
+        f"{base}<Period>{body}</Period></MPD>"
+    )
+
+
+VIDEO_TIMELINE = """
+<AdaptationSet contentType="video" mimeType="video/mp4">
+  <SegmentTemplate timescale="1000" initialization="$RepresentationID$/init.mp4"
+                   media="$RepresentationID$/$Number%05d$.m4s" startNumber="7">
+    <SegmentTimeline><S t="0" d="4000" r="1"/><S d="4000"/></SegmentTimeline>
+  </SegmentTemplate>
+  <Representation id="hi" bandwidth="2000000" codecs="avc1.64001f" width="1280" height="720" frameRate="24"/>
+  <Representation id="lo" bandwidth="300000" codecs="avc1.42c00d" width="426" height="240"/>
+</AdaptationSet>
+<AdaptationSet contentType="audio" lang="en">
+  <Representation id="a" bandwidth="128000" codecs="mp4a.40.2" mimeType="audio/mp4">
+    <SegmentTemplate timescale="48000" initialization="a/init.mp4" media="a/t$Time$.m4s" duration="192000"/>
+  </Representation>
+</AdaptationSet>
+"""
+
+
+def test_timeline_template_resolves_urls_times_and_order() -> None:
+    m = parse(mpd(VIDEO_TIMELINE), URL)
+    assert m.format == "dash" and m.duration_s == 12.0
+    video, audio = m.first("video"), m.first("audio")
+    assert [r.id for r in video.renditions] == ["lo", "hi"]  # ascending bandwidth
+    hi = video.renditions[1]
+    assert hi.init.url == "https://cdn.example/content/title/hi/init.mp4"
+    assert [s.url.rsplit("/", 2)[-2:] for s in hi.segments] == [["hi", "00007.m4s"], ["hi", "00008.m4s"], ["hi", "00009.m4s"]]
+    assert [(s.start_s, s.duration_s) for s in hi.segments] == [(0, 4), (4, 4), (8, 4)]
+    assert (hi.width, hi.height, hi.frame_rate, hi.label) == (1280, 720, 24.0, "720p 2000k")
+    assert audio.language == "en"
+    assert [s.url.rsplit("/", 1)[-1] for s in audio.renditions[0].segments] == ["t0.m4s", "t192000.m4s", "t384000.m4s"]
+    assert hi.index_at(5.0) == 1 and hi.index_at(0) == 0 and hi.index_at(99) == 2
+
+
+def test_repeat_to_end_and_presentation_time_offset() -> None:
+    body = """<AdaptationSet contentType="video"><SegmentTemplate timescale="10" presentationTimeOffset="100"
+      media="v_$Time$.mp4" initialization="i.mp4"><SegmentTimeline><S t="100" d="40" r="-1"/></SegmentTimeline>
+      </SegmentTemplate><Representation id="v" bandwidth="1"/></AdaptationSet>"""
+    m = parse(mpd(body, attrs='mediaPresentationDuration="PT10S"'), URL)
+    segs = m.first("video").renditions[0].segments
+    assert [s.start_s for s in segs] == [0, 4, 8]
+    assert segs[-1].url.endswith("v_180.mp4")
+
+
+def test_base_urls_nest() -> None:
+    body = """<BaseURL>p/</BaseURL><AdaptationSet contentType="audio"><BaseURL>a/</BaseURL>
+      <Representation id="x" bandwidth="1"><BaseURL>x/</BaseURL>
+      <SegmentTemplate media="$Number$.m4s" initialization="init.mp4" duration="2" timescale="1"/>
+      </Representation></AdaptationSet>"""
+    m = parse(mpd(body, base="<BaseURL>https://other.example/root/</BaseURL>"), URL)
+    r = m.first("audio").renditions[0]
+    assert r.init.url == "https://other.example/root/p/a/x/init.mp4"
+    assert len(r.segments) == 6 and r.segments[0].url.endswith("/x/1.m4s")
+
+
+def test_segment_list_with_byte_ranges() -> None:
+    body = """<AdaptationSet mimeType="video/mp4"><Representation id="v" bandwidth="5">
+      <SegmentList timescale="1" duration="6"><Initialization sourceURL="v.mp4" range="0-799"/>
+      <SegmentURL media="v.mp4" mediaRange="800-1999"/><SegmentURL media="v.mp4" mediaRange="2000-2999"/>
+      </SegmentList></Representation></AdaptationSet>"""
+    r = parse(mpd(body), URL).first("video").renditions[0]
+    assert r.init.byte_range.header == "bytes=0-799"
+    assert [s.byte_range.length for s in r.segments] == [1200, 1000]
+    assert [s.start_s for s in r.segments] == [0, 6]
+
+
+def test_template_identifiers() -> None:
+    assert expand_template("$RepresentationID$-$Bandwidth$-$Number%03d$-$Time$$$", rep_id="r", bandwidth=9,
+                           number=4, time=77) == "r-9-004-77$"
+    assert parse_duration("PT1H2M3.5S", "x") == 3723.5
+    assert parse_duration("P1DT1S", "x") == 86401
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<MPD", "not a well-formed MPD"),
+        (mpd(""), "no audio or video"),
+        (mpd(VIDEO_TIMELINE, attrs='mediaPresentationDuration="1 minute"'), "bad ISO 8601 duration"),
+        (mpd('<AdaptationSet contentType="video"><Representation bandwidth="1"/></AdaptationSet>'),
+         r"AdaptationSet\[0\]/Representation\[0\]: Representation needs id"),
+        (mpd('<AdaptationSet contentType="video"><Representation id="v" bandwidth="1"/></AdaptationSet>'),
+         "no SegmentTemplate or SegmentList"),
+        (mpd('<AdaptationSet contentType="video"><SegmentTemplate media="$Number$"><SegmentTimeline><S t="0"/>'
+             '</SegmentTimeline></SegmentTemplate><Representation id="v" bandwidth="1"/></AdaptationSet>'),
+         r"S\[0\] has no positive d"),
+        ("hello", "neither a DASH MPD nor an HLS playlist"),
+    ],
+)
+def test_malformed_input_names_what_and_where(text: str, message: str) -> None:
+    with pytest.raises(ManifestError, match=message):
+        parse(text, URL)
