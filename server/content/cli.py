@@ -1,0 +1,37 @@
+"""``python -m server.content build [--out DIR] [--quick]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import build
+from .errors import ContentError
+
+DEFAULT_OUT = Path(".data/library")
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="marquee content",
+                                     description="Make Marquee's demo library locally with ffmpeg.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build (or confirm) a demo library")
+    build_cmd.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                           help=f"output directory (default: {DEFAULT_OUT})")
+    build_cmd.add_argument("--quick", action="store_true",
+                           help="a tiny library made in seconds, for tests")
+    args = parser.parse_args(argv)
+    try:
+        build(args.out, quick=args.quick, progress=_print)
+    except ContentError as exc:
+        print(f"marquee content: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("marquee content: interrupted; nothing was left half-built", file=sys.stderr)
+        return 130
+    return 0
