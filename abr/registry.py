@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from abr.api import Abr
+from abr.bba import Bba
+from abr.bola import Bola, BolaE
+from abr.dynamic import Dynamic
+from abr.mpc import RobustMpc
 from abr.rate import RateBased
 
 _FACTORIES: dict[str, Callable[..., Abr]] = {
-    "rate": RateBased,
+    cls.name: cls for cls in (RateBased, Bba, Bola, BolaE, Dynamic, RobustMpc)
 }
 
 NAMES: tuple[str, ...] = tuple(_FACTORIES)
