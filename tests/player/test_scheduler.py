@@ -1,0 +1,113 @@
+"""The sans-I/O scheduler, driven by hand: no clock, no network, no mpv."""
+
+from __future__ import annotations
+
+from abr.registry import create
+from player.events import RenditionSwitched, StallEnded, StallStarted
+from player.manifest.model import Manifest, Rendition, SegmentRef, Track
+from player.scheduler import Fetch, Scheduler, SchedulerConfig, TrackComplete
+
+
+def rendition(rid: str, kbps: int, height: int, count: int = 10) -> Rendition:
+    segments = tuple(SegmentRef(f"https://o/{rid}/{i}.m4s", i * 4.0, 4.0, i + 1) for i in range(count))
+    return Rendition(rid, kbps * 1000, "avc1", segments, SegmentRef(f"https://o/{rid}/init.mp4"), height=height)
+
+
+def manifest(count: int = 10) -> Manifest:
+    video = Track("video", (rendition("lo", 300, 240, count), rendition("mid", 1200, 480, count),
+                            rendition("hi", 4300, 1080, count)))
+    audio = Track("audio", (rendition("a", 128, 0, count),))
+    return Manifest("https://o/m.mpd", "dash", count * 4.0, (video, audio))
+
+
+def complete(s: Scheduler, fetch: Fetch, mbps: float = 50.0) -> list:
+    size = int(s.manifest.first(fetch.kind).renditions[fetch.rendition].bandwidth_bps * 4 / 8)
+    return s.on_fetch_complete(fetch.request_id, size, size * 8 / (mbps * 1e6) + 0.01, 0.01)
+
+
+def fetches(actions: list) -> dict[str, Fetch]:
+    return {a.kind: a for a in actions if isinstance(a, Fetch)}
+
+
+def test_starts_low_with_inits_then_climbs_on_fast_downloads() -> None:
+    s = Scheduler(manifest(), create("rate"), SchedulerConfig(buffer_goal_s=12))
+    first = fetches(s.start(0.0))
+    assert set(first) == {"video", "audio"}
+    assert first["video"].rendition == 0 and first["video"].init is not None
+    assert first["video"].segment.url == "https://o/lo/0.m4s"
+    nxt = fetches(complete(s, first["video"]))["video"]
+    assert nxt.index == 1 and nxt.rendition == 2 and nxt.init is not None  # 50 Mbit/s: to the top
+    assert fetches(complete(s, nxt))["video"].init is None  # same rendition: no init again
+
+
+def test_buffer_goal_stops_requests_until_playback_moves() -> None:
+    s = Scheduler(manifest(), create("rate"), SchedulerConfig(buffer_goal_s=8))
+    pending = fetches(s.start(0.0))
+    video = pending["video"]
+    complete(s, pending["audio"])
+    video = fetches(complete(s, video))["video"]
+    assert fetches(complete(s, video)).get("video") is None  # 8 s buffered: goal reached
+    actions, _ = s.on_playback(1.0, 0.5, playing=True)
+    assert fetches(actions)["video"].index == 2
+
+
+def test_switch_event_fires_when_the_playhead_reaches_it() -> None:
+    s = Scheduler(manifest(), create("rate"), SchedulerConfig(buffer_goal_s=30))
+    pending = fetches(s.start(0.0))
+    complete(s, pending["audio"])
+    second = fetches(complete(s, pending["video"]))["video"]
+    complete(s, second)
+    s.on_first_frame()
+    _, events = s.on_playback(0.0, 0.1, playing=True)
+    assert [type(e) for e in events] == [RenditionSwitched] and events[0].to_kbps == 300
+    _, events = s.on_playback(3.0, 3.9, playing=True)
+    assert events == []
+    _, events = s.on_playback(4.1, 4.05, playing=True)
+    assert events[0].from_kbps == 300 and events[0].to_kbps == 4300 and events[0].height == 1080
+
+
+def test_stall_is_counted_with_its_duration() -> None:
+    s = Scheduler(manifest(), create("rate"), SchedulerConfig(buffer_goal_s=4))
+    pending = fetches(s.start(0.0))
+    complete(s, pending["audio"])
+    assert fetches(complete(s, pending["video"])) == {}  # 4 s buffered: goal reached
+    s.on_first_frame()
+    actions, events = s.on_playback(10.0, 3.98, playing=True)
+    assert [type(e) for e in events] == [RenditionSwitched, StallStarted]
+    refill = fetches(actions)
+    assert set(refill) == {"video", "audio"}
+    assert s.on_playback(11.0, 3.98, playing=True)[1] == []  # still starved, still one stall
+    complete(s, refill["video"])
+    complete(s, refill["audio"])
+    _, events = s.on_playback(12.5, 3.98, playing=True)
+    assert len(events) == 1 and isinstance(events[0], StallEnded) and events[0].duration_s == 2.5
+
+
+def test_the_end_of_the_presentation_is_not_a_stall() -> None:
+    s = Scheduler(manifest(count=1), create("rate"))
+    pending = fetches(s.start(0.0))
+    actions = complete(s, pending["video"]) + complete(s, pending["audio"])
+    assert {a.kind for a in actions if isinstance(a, TrackComplete)} == {"video", "audio"}
+    s.on_first_frame()
+    _, events = s.on_playback(1.0, 3.99, playing=True)
+    assert [type(e) for e in events] == [RenditionSwitched]
+
+
+def test_a_paused_viewer_is_not_stalled() -> None:
+    s = Scheduler(manifest(), create("rate"), SchedulerConfig(buffer_goal_s=4))
+    pending = fetches(s.start(0.0))
+    complete(s, pending["audio"])
+    complete(s, pending["video"])
+    s.on_first_frame()
+    _, events = s.on_playback(1.0, 3.99, playing=False)
+    assert not any(isinstance(e, StallStarted) for e in events)
+
+
+def test_seek_restarts_at_the_segment_holding_the_target() -> None:
+    s = Scheduler(manifest(), create("rate"))
+    pending = fetches(s.start(0.0))
+    complete(s, pending["video"])
+    after = fetches(s.seek(21.0))
+    assert after["video"].index == 5 and after["video"].init is not None
+    assert after["audio"].index == 5
+    assert s.on_fetch_complete(pending["audio"].request_id, 100, 0.1, 0.01) == []  # stale: ignored
