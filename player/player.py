@@ -86,6 +86,9 @@ class Player:
         """Call ``listener(event)`` for every event, on a player thread."""
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
     @property
     def state(self) -> State:
         return self._state
