@@ -55,6 +55,7 @@ def build(out: Path, quick: bool = False, progress: Callable[[str], None] | None
             started = time.monotonic()
             _build_into(work, profile, report)
             (work / COMPLETE_MARKER).write_text(digest + "\n")
+            work.chmod(0o755)  # mkdtemp made it private; the library is meant to be served
             _swap_into_place(work, out)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,35 @@
+"""The FastAPI application: routers from :mod:`server.routes`, JSON errors, shared state."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .library import Library
+from .routes import ROUTERS
+from .store import Store
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
+
+
+def create_app(library: Library, store: Store) -> FastAPI:
+    """The backend over ``library``, keeping its state in ``store``."""
+    app = FastAPI(title="Marquee reference backend", version="1",
+                  description="Catalog, playback sessions and origin for Marquee's demo library.")
+    app.state.library = library
+    app.state.store = store
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for prefix, router in ROUTERS:
+        app.include_router(router, prefix=prefix)
+    return app
