@@ -1010,3 +1010,82 @@ def _build_trun(samples: Sequence[Sample]) -> bytes:
     flags = TRUN_DATA_OFFSET | TRUN_DURATION | TRUN_SIZE | TRUN_FLAGS | TRUN_CTO
     body = (table & 0xFFFFFFFF).astype(">u4").tobytes()
     return build_full_box("trun", version, flags, [_U32.pack(count), _I32.pack(0), body])
+
+
+# --- non-fragmented sample tables ----------------------------------------------------------------
+
+
+def _table(box: Box, columns: int, what: str) -> np.ndarray:
+    """A full box's ``entry_count`` then that many rows of ``columns`` big-endian u32s."""
+    _, _, r = box.full_header()
+    count = r.u32("entry_count")
+    r.need(count * columns * 4, f"{count} {what}")
+    return np.frombuffer(r.buf, dtype=">u4", count=count * columns, offset=r.pos).reshape(count, columns).astype(np.int64)
+
+
+def _run_lengths(table: np.ndarray, total: int, box: Box) -> np.ndarray:
+    """Per-item values from (count, value) rows, checked to cover ``total`` items exactly."""
+    if int(table[:, 0].sum()) != total:
+        raise BoxError(f"entries cover {int(table[:, 0].sum())} samples, the track has {total}", box.path, box.offset)
+    return np.repeat(table[:, 1], table[:, 0])
+
+
+def sample_table(track: Track) -> tuple[SampleInfo, ...]:
+    """The samples a non-fragmented track's ``stbl`` describes, with absolute offsets (empty for
+    a fragmented track's empty tables)."""
+    stbl = find(track.box, "mdia/minf/stbl")
+    if stbl is None:
+        raise BoxError("missing mdia/minf/stbl", track.box.path, track.box.offset)
+    boxes = {b.type: b for b in stbl.children()}
+    stsz = boxes.get("stsz")
+    if stsz is None:
+        raise BoxError("missing 'stsz'", stbl.path, stbl.offset)
+    _, _, r = stsz.full_header()
+    uniform, count = r.u32("sample_size"), r.u32("sample_count")
+    if uniform:
+        sizes = np.full(count, uniform, dtype=np.int64)
+    else:
+        r.need(count * 4, f"{count} sample sizes")
+        sizes = np.frombuffer(r.buf, dtype=">u4", count=count, offset=r.pos).astype(np.int64)
+    if count == 0:
+        return ()
+    chunk_box = boxes.get("stco") or boxes.get("co64")
+    if chunk_box is None or "stsc" not in boxes:
+        raise BoxError("missing chunk tables (stsc, stco/co64)", stbl.path, stbl.offset)
+    if chunk_box.type == "stco":
+        chunk_offsets = _table(chunk_box, 1, "chunk offsets")[:, 0]
+    else:
+        wide = _table(chunk_box, 2, "chunk offsets")
+        chunk_offsets = (wide[:, 0] << 32) | wide[:, 1]
+    stsc = _table(boxes["stsc"], 3, "sample-to-chunk entries")
+    chunks = len(chunk_offsets)
+    firsts = stsc[:, 0]
+    if len(stsc) == 0 or firsts[0] != 1 or np.any(np.diff(firsts) <= 0) or firsts[-1] > chunks:
+        raise BoxError("sample-to-chunk entries do not describe the chunks", boxes["stsc"].path, boxes["stsc"].offset)
+    per_chunk = np.repeat(stsc[:, 1], np.diff(np.append(firsts, chunks + 1)))
+    if int(per_chunk.sum()) != count:
+        raise BoxError(f"chunks hold {int(per_chunk.sum())} samples, stsz has {count}", boxes["stsc"].path,
+                       boxes["stsc"].offset)
+    chunk_of = np.repeat(np.arange(chunks), per_chunk)
+    before = np.cumsum(sizes) - sizes
+    chunk_start = np.cumsum(per_chunk) - per_chunk
+    offsets = chunk_offsets[chunk_of] + before - before[chunk_start][chunk_of]
+    ends = offsets + sizes
+    if len(offsets) and (int(offsets.min()) < 0 or int(ends.max()) > len(stbl.buf)):
+        raise BoxError("samples lie outside the input", stbl.path, stbl.offset)
+    stts = boxes.get("stts")
+    durations = _run_lengths(_table(stts, 2, "time-to-sample entries"), count, stts) if stts else np.zeros(count, np.int64)
+    ctts = boxes.get("ctts")
+    ctos = np.zeros(count, dtype=np.int64)
+    if ctts is not None:
+        ctos = _run_lengths(_table(ctts, 2, "composition offsets"), count, ctts)
+        ctos = np.where(ctos >= 1 << 31, ctos - (1 << 32), ctos)
+    flags = np.zeros(count, dtype=np.int64)
+    if "stss" in boxes:
+        flags[:] = SAMPLE_IS_NON_SYNC
+        sync = _table(boxes["stss"], 1, "sync samples")[:, 0] - 1
+        if len(sync) and (sync.min() < 0 or sync.max() >= count):
+            raise BoxError("sync sample number outside the track", boxes["stss"].path, boxes["stss"].offset)
+        flags[sync] = 0
+    return tuple(map(SampleInfo._make, zip(offsets.tolist(), sizes.tolist(), durations.tolist(), flags.tolist(),
+                                           ctos.tolist())))
