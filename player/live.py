@@ -26,7 +26,7 @@ from player.events import (
     State,
 )
 from player.fetcher import Fetcher, FetchError
-from player.manifest import Manifest, ManifestError, load_manifest
+from player.manifest import ByteRange, Manifest, ManifestError, load_manifest
 from player.remux import Remuxer, RemuxError
 from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackComplete
 from player.sink import ByteQueue, StreamRegistry
@@ -74,7 +74,7 @@ class LiveSession:
         self._requested_at = time.monotonic()
         self._set_state(State.LOADING)
         try:
-            self.manifest = await load_manifest(self._get_text, url)
+            self.manifest = await load_manifest(self._get_text, url, self._get_range)
             self.scheduler = Scheduler(self.manifest, self._abr, self._config)
         except (FetchError, ManifestError, ValueError) as exc:
             self._fail("manifest", str(exc))
@@ -183,6 +183,9 @@ class LiveSession:
     async def _get_text(self, url: str) -> str:
         result = await self._fetcher.get(url)
         return result.data.decode("utf-8", errors="replace")
+
+    async def _get_range(self, url: str, byte_range: ByteRange) -> bytes:
+        return (await self._fetcher.get(url, byte_range)).data
 
     async def _init_bytes(self, url: str, action: Fetch) -> bytes:
         key = f"{url}#{action.init.byte_range.header if action.init and action.init.byte_range else ''}"

@@ -202,6 +202,7 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: floa
     base = _base_url(base, rep)
     tpl = _merged_template((period, adaptation, rep))
     init: SegmentRef | None = None
+    index: SegmentRef | None = None
     if tpl is not None:
         if not tpl.get("media"):
             raise ManifestError(f"{where}: SegmentTemplate without media")
@@ -212,12 +213,20 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: floa
             segments = _timeline_segments(tpl, base, rep, period_s, where)
         else:
             segments = _numbered_segments(tpl, base, rep, period_s, where)
-    else:
-        seg_list = _first(rep.segment_lists) or _first(adaptation.segment_lists)
-        if seg_list is None:
-            raise ManifestError(f"{where}: no SegmentTemplate or SegmentList (SegmentBase is not supported yet)")
+    elif (seg_list := _first(rep.segment_lists) or _first(adaptation.segment_lists)) is not None:
         init, segments = _list_segments(seg_list, base, period_s, where)
-    if not segments:
+    elif (seg_base := _first(rep.segment_bases) or _first(adaptation.segment_bases)) is not None:
+        if not seg_base.index_range:
+            raise ManifestError(f"{where}: SegmentBase without indexRange")
+        init_node = _first(seg_base.initializations)
+        if init_node is not None:
+            init_url = urljoin(base, init_node.source_url) if init_node.source_url else base
+            init = SegmentRef(init_url, byte_range=_byte_range(init_node.range, where))
+        index = SegmentRef(base, byte_range=_byte_range(seg_base.index_range, where))
+        segments = []
+    else:
+        raise ManifestError(f"{where}: no SegmentTemplate, SegmentList or SegmentBase")
+    if not segments and index is None:
         raise ManifestError(f"{where}: no segments")
     return Rendition(
         id=rep.id,
@@ -229,6 +238,7 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: floa
         height=rep.height or adaptation.height or 0,
         frame_rate=_frame_rate(rep.frame_rate or adaptation.frame_rate),
         mime_type=rep.mime_type or adaptation.mime_type or "",
+        index=index,
     )
 
 
@@ -265,5 +275,5 @@ def parse_mpd(text: str, url: str) -> Manifest:
     if not any(t.kind in ("video", "audio") for t in tracks):
         raise ManifestError(f"{url}: no audio or video AdaptationSet")
     if not duration:
-        duration = max(t.renditions[0].segments[-1].end_s for t in tracks)
+        duration = max((t.renditions[0].segments[-1].end_s for t in tracks if t.renditions[0].segments), default=0.0)
     return Manifest(url=url, format="dash", duration_s=duration, tracks=tuple(tracks))

@@ -62,6 +62,8 @@ class Rendition:
     height: int = 0
     frame_rate: float = 0.0
     mime_type: str = ""
+    index: SegmentRef | None = None
+    """Where a segment index (``sidx``) still to be loaded lives; segments are empty until then."""
     _starts: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:

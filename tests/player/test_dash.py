@@ -107,7 +107,7 @@ def test_template_identifiers() -> None:
         (mpd('<AdaptationSet contentType="video"><Representation bandwidth="1"/></AdaptationSet>'),
          r"AdaptationSet\[0\]/Representation\[0\]: Representation needs id"),
         (mpd('<AdaptationSet contentType="video"><Representation id="v" bandwidth="1"/></AdaptationSet>'),
-         "no SegmentTemplate or SegmentList"),
+         "no SegmentTemplate, SegmentList or SegmentBase"),
         (mpd('<AdaptationSet contentType="video"><SegmentTemplate media="$Number$"><SegmentTimeline><S t="0"/>'
              '</SegmentTimeline></SegmentTemplate><Representation id="v" bandwidth="1"/></AdaptationSet>'),
          r"S\[0\] has no positive d"),
