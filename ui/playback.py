@@ -1,0 +1,170 @@
+"""The one bridge between the player and QML.
+
+The player calls its listeners on its own threads; :class:`Playback` re-emits each event on a
+queued signal so every property change happens on the UI thread. Commands go the other way on a
+single worker thread (:class:`ui.tasks.TaskRunner`), because the player's calls can block on the
+network or on mpv's core, and one worker keeps them in the order the viewer gave them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
+
+from app.catalog import CatalogClient
+from app.session import PlaybackSession
+from player import Player, State
+from player.events import (
+    Ended,
+    Loaded,
+    PlayerError,
+    PlayerEvent,
+    Position,
+    RenditionSwitched,
+    StallEnded,
+    StallStarted,
+    StateChanged,
+)
+from ui.browse import describe
+from ui.tasks import TaskRunner
+
+
+def rendition_label(event: RenditionSwitched) -> str:
+    """"1080p · 4.3 Mbps" (what the viewer is seeing, for the on-screen bar)."""
+    rate = f"{event.to_kbps / 1000:.1f} Mbps" if event.to_kbps >= 1000 else f"{event.to_kbps} kbps"
+    return f"{event.height}p · {rate}" if event.height else rate
+
+
+class Playback(QObject):
+    """Context object ``playback`` in QML: state, position and commands of the player."""
+
+    _received = Signal(object)  # a PlayerEvent, emitted on a player thread
+    stateChanged = Signal()
+    positionChanged = Signal()
+    renditionChanged = Signal()
+    errorChanged = Signal()
+    titleChanged = Signal()
+    progressSaved = Signal()  # after leaving a title, once its position is stored
+
+    def __init__(self, catalog: CatalogClient, player: Player, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._player = player
+        self._session = PlaybackSession(catalog, player)
+        self._commands = TaskRunner("player", threads=1, parent=self)
+        self._state = State.IDLE.value
+        self._stalled = False
+        self._position = self._duration = self._buffer = 0.0
+        self._rendition = ""
+        self._error = ""
+        self._title_id = ""
+        self._received.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        player.add_listener(self._received.emit)
+
+    def shutdown(self) -> None:
+        """Save progress and stop; waits for the player worker (call once, at exit)."""
+        if self._title_id:
+            self._commands.submit(self._session.stop)
+            self._title_id = ""
+        self._commands.shutdown(wait=True)
+
+    # -- properties --------------------------------------------------------------------------------
+
+    state = Property(str, lambda self: self._state, notify=stateChanged)
+    # Waiting for media: loading, or playing but stalled for want of data.
+    busy = Property(bool, lambda self: self._state in ("loading", "buffering") or self._stalled,
+                    notify=stateChanged)
+    playing = Property(bool, lambda self: self._state == "playing", notify=stateChanged)
+    position = Property(float, lambda self: self._position, notify=positionChanged)
+    duration = Property(float, lambda self: self._duration, notify=positionChanged)
+    buffer = Property(float, lambda self: self._buffer, notify=positionChanged)
+    rendition = Property(str, lambda self: self._rendition, notify=renditionChanged)
+    error = Property(str, lambda self: self._error, notify=errorChanged)
+    titleId = Property(str, lambda self: self._title_id, notify=titleChanged)
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    @Slot(str, bool)
+    def start(self, title_id: str, from_start: bool) -> None:
+        """Play ``title_id`` from its resume point, or from the start."""
+        if self._title_id:
+            self._commands.submit(self._session.stop)
+        self._title_id = title_id
+        self._state, self._stalled = State.LOADING.value, False
+        self._position = self._duration = self._buffer = 0.0
+        self._rendition = ""
+        self._error = ""
+        for signal in (self.titleChanged, self.stateChanged, self.positionChanged,
+                       self.renditionChanged, self.errorChanged):
+            signal.emit()
+        self._commands.submit(
+            lambda: self._session.start(title_id, from_start=from_start),
+            on_error=self._start_failed,
+        )
+
+    @Slot()
+    def stop(self) -> None:
+        """Leave the title: progress is saved, the player goes idle."""
+        if not self._title_id:
+            return
+        self._title_id = ""
+        self._commands.submit(self._session.stop, lambda _: self.progressSaved.emit())
+        self._state, self._stalled = State.IDLE.value, False
+        self.titleChanged.emit()
+        self.stateChanged.emit()
+
+    @Slot()
+    def togglePause(self) -> None:
+        if self._title_id and self._state in ("playing", "paused"):
+            self._commands.submit(self._player.toggle_pause)
+
+    @Slot(float)
+    def seekBy(self, delta_s: float) -> None:
+        self.seekTo(self._position + delta_s)
+
+    @Slot(float)
+    def seekTo(self, position_s: float) -> None:
+        """Jump to ``position_s`` (clamped to the title); the bar moves at once."""
+        if not self._title_id or self._duration <= 0:
+            return
+        target = min(max(0.0, position_s), max(0.0, self._duration - 1.0))
+        self._position = target
+        self.positionChanged.emit()
+        self._commands.submit(lambda: self._player.seek(target))
+
+    # -- events from the player --------------------------------------------------------------------
+
+    def _start_failed(self, error: Exception) -> None:
+        self._fail(describe(error))
+
+    def _fail(self, message: str) -> None:
+        self._error = message
+        self._state = State.ERROR.value
+        self.errorChanged.emit()
+        self.stateChanged.emit()
+
+    def _on_event(self, event: PlayerEvent) -> None:
+        if not self._title_id:
+            return  # the viewer left; late events of the old title change nothing
+        if isinstance(event, Position):
+            self._position, self._duration, self._buffer = (
+                event.position_s, event.duration_s, event.buffer_s)
+            self.positionChanged.emit()
+        elif isinstance(event, StateChanged):
+            if self._state != State.ERROR.value:
+                self._state = event.state.value
+                self.stateChanged.emit()
+        elif isinstance(event, Loaded):
+            self._duration = event.duration_s
+            self.positionChanged.emit()
+        elif isinstance(event, RenditionSwitched):
+            if event.kind == "video":
+                self._rendition = rendition_label(event)
+                self.renditionChanged.emit()
+        elif isinstance(event, (StallStarted, StallEnded)):
+            self._stalled = isinstance(event, StallStarted)
+            self.stateChanged.emit()
+        elif isinstance(event, PlayerError):
+            if event.fatal:
+                self._fail(event.message)
+        elif isinstance(event, Ended):
+            self._state = State.ENDED.value
+            self.stateChanged.emit()

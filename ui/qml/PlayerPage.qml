@@ -1,0 +1,193 @@
+import QtQuick
+
+// The player's overlay; the video itself is drawn underneath by the MpvVideo item.
+// Space/Enter play or pause, Left/Right seek 10 s, any key shows the bar, which hides itself
+// after a few seconds of playing.
+FocusScope {
+    id: page
+    property string titleName: ""
+    signal leave()
+
+    property bool controlsShown: true
+    readonly property bool controlsWanted: controlsShown || !playback.playing
+    function poke() { controlsShown = true; hideTimer.restart() }
+    function reset() { poke(); forceActiveFocus() }
+
+    Timer { id: hideTimer; interval: 3500; onTriggered: page.controlsShown = false }
+
+    Keys.onSpacePressed: { playback.togglePause(); poke() }
+    Keys.onReturnPressed: { playback.togglePause(); poke() }
+    Keys.onEnterPressed: { playback.togglePause(); poke() }
+    Keys.onLeftPressed: { playback.seekBy(-10); poke() }
+    Keys.onRightPressed: { playback.seekBy(10); poke() }
+    Keys.onUpPressed: poke()
+    Keys.onDownPressed: poke()
+
+    MouseArea {
+        anchors.fill: parent
+        hoverEnabled: true
+        onPositionChanged: page.poke()
+        onClicked: { playback.togglePause(); page.poke() }
+    }
+
+    // -- top: back and title ----------------------------------------------------------------------
+    Item {
+        id: top
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        height: Theme.px(140)
+        opacity: page.controlsWanted ? 1 : 0
+        Behavior on opacity { NumberAnimation { duration: Theme.normal } }
+        Rectangle {
+            anchors.fill: parent
+            gradient: Gradient {
+                GradientStop { position: 0.0; color: Qt.rgba(0, 0, 0, 0.8) }
+                GradientStop { position: 0.6; color: Qt.rgba(0, 0, 0, 0.4) }
+                GradientStop { position: 1.0; color: "transparent" }
+            }
+        }
+        Row {
+            anchors { left: parent.left; leftMargin: Theme.margin; top: parent.top; topMargin: Theme.px(40) }
+            spacing: Theme.px(18)
+            Rectangle {
+                width: Theme.px(52); height: width; radius: width / 2
+                color: Qt.rgba(1, 1, 1, 0.14)
+                anchors.verticalCenter: parent.verticalCenter
+                Icon { name: "back"; anchors.centerIn: parent; width: Theme.px(26); height: width; color: Theme.text }
+                MouseArea { anchors.fill: parent; cursorShape: Qt.PointingHandCursor; onClicked: page.leave() }
+            }
+            Label {
+                objectName: "playerTitle"
+                text: page.titleName
+                size: Theme.fontTitle
+                font.weight: Font.DemiBold
+                anchors.verticalCenter: parent.verticalCenter
+            }
+        }
+        Rectangle {
+            objectName: "renditionBadge"
+            visible: playback.rendition !== ""
+            anchors { right: parent.right; rightMargin: Theme.margin; top: parent.top; topMargin: Theme.px(44) }
+            width: renditionLabel.implicitWidth + Theme.px(20)
+            height: renditionLabel.implicitHeight + Theme.px(10)
+            radius: Theme.px(6)
+            color: Qt.rgba(0, 0, 0, 0.45)
+            border.color: Qt.rgba(1, 1, 1, 0.25)
+            border.width: Math.max(1, Theme.px(1))
+            Label {
+                id: renditionLabel
+                anchors.centerIn: parent
+                text: playback.rendition
+                size: Theme.fontSmall
+                font.weight: Font.DemiBold
+                color: Theme.textDim
+            }
+        }
+    }
+
+    // -- bottom: play/pause, seek bar, times ------------------------------------------------------
+    Item {
+        id: bar
+        objectName: "controlBar"
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        height: Theme.px(170)
+        opacity: page.controlsWanted ? 1 : 0
+        visible: opacity > 0
+        Behavior on opacity { NumberAnimation { duration: Theme.normal } }
+        Rectangle {
+            anchors.fill: parent
+            gradient: Gradient {
+                GradientStop { position: 0.0; color: "transparent" }
+                GradientStop { position: 0.4; color: Qt.rgba(0, 0, 0, 0.5) }
+                GradientStop { position: 1.0; color: Qt.rgba(0, 0, 0, 0.88) }
+            }
+        }
+        Item {
+            id: seek
+            anchors { left: parent.left; right: parent.right; bottom: controls.top
+                      leftMargin: Theme.margin; rightMargin: Theme.margin; bottomMargin: Theme.px(18) }
+            height: Theme.px(24)
+            readonly property real total: Math.max(playback.duration, 0.001)
+            Rectangle {
+                id: track
+                anchors { left: parent.left; right: parent.right; verticalCenter: parent.verticalCenter }
+                height: Theme.px(5)
+                radius: height / 2
+                color: Qt.rgba(1, 1, 1, 0.2)
+                Rectangle {
+                    // buffered ahead of the playhead
+                    x: played.width
+                    width: Math.min(track.width - x, track.width * playback.buffer / seek.total)
+                    height: parent.height
+                    radius: parent.radius
+                    color: Qt.rgba(1, 1, 1, 0.35)
+                }
+                Rectangle {
+                    id: played
+                    width: track.width * Math.min(1, playback.position / seek.total)
+                    height: parent.height
+                    radius: parent.radius
+                    color: Theme.accent
+                }
+            }
+            Rectangle {
+                width: Theme.px(18); height: width; radius: width / 2
+                color: Theme.text
+                x: played.width - width / 2
+                anchors.verticalCenter: parent.verticalCenter
+            }
+            MouseArea {
+                anchors.fill: parent
+                cursorShape: Qt.PointingHandCursor
+                onClicked: function (mouse) { playback.seekTo(seek.total * mouse.x / width); page.poke() }
+            }
+        }
+        Row {
+            id: controls
+            anchors { left: parent.left; leftMargin: Theme.margin; bottom: parent.bottom; bottomMargin: Theme.px(36) }
+            spacing: Theme.px(24)
+            Icon {
+                objectName: "playPauseIcon"
+                name: playback.playing ? "pause" : "play"
+                width: Theme.px(34); height: width
+                color: Theme.text
+                anchors.verticalCenter: parent.verticalCenter
+                MouseArea { anchors.fill: parent; anchors.margins: -Theme.px(10); onClicked: playback.togglePause() }
+            }
+            Label {
+                objectName: "timeLabel"
+                text: Theme.clock(playback.position) + "  /  " + Theme.clock(playback.duration)
+                size: Theme.fontBody
+                font.features: { "tnum": 1 }
+                color: Theme.textDim
+                anchors.verticalCenter: parent.verticalCenter
+            }
+        }
+        Label {
+            anchors { right: parent.right; rightMargin: Theme.margin; verticalCenter: controls.verticalCenter }
+            text: "Space  play/pause     ←/→  10 s     Esc  back"
+            size: Theme.fontCaption
+            color: Theme.textFaint
+        }
+    }
+
+    Spinner {
+        anchors.centerIn: parent
+        width: Theme.px(72); height: width
+        visible: playback.busy && playback.state !== "error"
+    }
+    Rectangle {
+        anchors.fill: parent
+        visible: playback.state === "error"
+        color: Qt.rgba(0, 0, 0, 0.78)
+        MessagePanel {
+            objectName: "playerError"
+            anchors.centerIn: parent
+            width: implicitWidth
+            heading: "Playback stopped"
+            detail: playback.error
+            actionText: "Back"
+            focus: parent.visible
+            onAction: page.leave()
+        }
+    }
+}

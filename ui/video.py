@@ -1,0 +1,111 @@
+"""The QML item that draws libmpv's video into the Qt Quick scene (mpv render API, OpenGL).
+
+mpv renders each frame into the item's framebuffer object on Qt's render thread; mpv tells us a
+new frame is due from one of its own threads, and we turn that into a queued ``update()`` so the
+scene graph asks for a new frame on its own schedule.
+
+Lifetime is the delicate part. The mpv render context holds OpenGL objects, so it must be freed
+on the render thread while the GL context is still current, and before the mpv core is
+terminated. The renderer frees it when the scene graph is invalidated (window teardown), which
+is why ``ui.app`` destroys the window before it closes the player.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+
+import mpv
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QOpenGLContext
+from PySide6.QtQml import QmlNamedElement
+from PySide6.QtQuick import QQuickFramebufferObject, QQuickOpenGLUtils, QQuickWindow
+
+QML_IMPORT_NAME = "Marquee.Video"
+QML_IMPORT_MAJOR_VERSION = 1
+
+
+@mpv.MpvGlGetProcAddressFn
+def _get_proc_address(_userdata: ctypes.c_void_p, name: bytes) -> int:
+    """mpv asks for GL entry points while its render context is created on the render thread."""
+    context = QOpenGLContext.currentContext()
+    if context is None:
+        return 0
+    return int(context.getProcAddress(name))
+
+
+class _MpvRenderer(QQuickFramebufferObject.Renderer):
+    """Lives on the render thread; owns the mpv render context."""
+
+    def __init__(self, item: MpvVideoItem) -> None:
+        super().__init__()
+        self._item = item
+        self._core: mpv.MPV | None = None
+        self._context: mpv.MpvRenderContext | None = None
+        self._lock = threading.Lock()
+
+    def synchronize(self, item: QQuickFramebufferObject) -> None:
+        # The GUI thread is blocked here: safe to read the item.
+        core = self._item.core
+        if core is not self._core:
+            self.release()
+            self._core = core
+
+    def render(self) -> None:
+        with self._lock:
+            if self._core is None:
+                return
+            if self._context is None:
+                self._context = mpv.MpvRenderContext(
+                    self._core,
+                    "opengl",
+                    opengl_init_params={"get_proc_address": _get_proc_address},
+                )
+                self._context.update_cb = self._item.frameDue.emit
+            fbo = self.framebufferObject()
+            self._context.render(
+                flip_y=False,
+                opengl_fbo={"w": fbo.width(), "h": fbo.height(), "fbo": fbo.handle()},
+            )
+        QQuickOpenGLUtils.resetOpenGLState()
+
+    def release(self) -> None:
+        """Free the render context; needs the GL context current (render thread)."""
+        with self._lock:
+            if self._context is not None:
+                self._context.update_cb = None
+                self._context.free()
+                self._context = None
+
+
+@QmlNamedElement("MpvVideo")
+class MpvVideoItem(QQuickFramebufferObject):
+    """``MpvVideo { }`` in QML; give it an mpv core with :meth:`attach` (from Python)."""
+
+    frameDue = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.core: mpv.MPV | None = None
+        self._renderer: _MpvRenderer | None = None
+        self.frameDue.connect(self.update, Qt.ConnectionType.QueuedConnection)
+        self.windowChanged.connect(self._watch_window)
+
+    def attach(self, core: mpv.MPV | None) -> None:
+        """Draw ``core``'s video (``None`` detaches); the context follows on the next frame."""
+        self.core = core
+        self.update()
+
+    def createRenderer(self) -> QQuickFramebufferObject.Renderer:
+        self._renderer = _MpvRenderer(self)
+        return self._renderer
+
+    def _watch_window(self, window: QQuickWindow | None) -> None:
+        if window is not None:
+            window.sceneGraphInvalidated.connect(
+                self._release_on_render_thread, Qt.ConnectionType.DirectConnection
+            )
+
+    def _release_on_render_thread(self) -> None:
+        if self._renderer is not None:
+            self._renderer.release()
