@@ -11,6 +11,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -44,20 +45,28 @@ class EmbeddedBackend:
         stdout = self._process.stdout
         assert stdout is not None
         threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
-        seen: list[str] = []
-        while True:
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline:
             try:
-                line = lines.get(timeout=self.timeout_s)
+                line = lines.get(timeout=0.1)
             except queue.Empty:
-                self.stop()
-                raise BackendError(f"backend did not start within {self.timeout_s:.0f} s") from None
+                if self._process.poll() is not None:
+                    raise BackendError(f"backend failed to start: {self._last_words()}") from None
+                continue
             if line.startswith(READY_PREFIX):
                 self.url = line[len(READY_PREFIX):].strip()
                 return self.url
-            seen.append(line.strip())
-            if self._process.poll() is not None:
-                detail = "; ".join(s for s in seen if s)[-300:] or f"exit status {self._process.returncode}"
-                raise BackendError(f"backend failed to start: {detail}")
+        self.stop()
+        raise BackendError(f"backend did not start within {self.timeout_s:.0f} s: {self._last_words()}")
+
+    def _last_words(self) -> str:
+        """The last line the backend wrote to its log, else its exit status."""
+        if self.log_file is not None and self.log_file.exists():
+            tail = [line.strip() for line in self.log_file.read_text(errors="replace").splitlines() if line.strip()]
+            if tail:
+                return tail[-1][-300:]
+        process = self._process
+        return f"exit status {process.returncode}" if process is not None else "not running"
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -110,6 +110,7 @@ class Scheduler:
         self.position_s = 0.0
         self.started = False
         self.stalled_since: float | None = None
+        self._stalled_at = 0.0
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -210,15 +211,20 @@ class Scheduler:
         )
 
     def _stall_events(self, now_s: float, playing: bool) -> list[PlayerEvent]:
+        """A stall runs from the playhead starving while it should play until it moves again.
+
+        Ending it when the playhead moves, not when data arrives, counts the time the player
+        waits to refill before it resumes: that is what the viewer sees.
+        """
         at_end = self.complete and self.buffer_s() <= STALL_EPSILON_S
-        starved = self.started and playing and not at_end and self.buffer_s() < STALL_EPSILON_S
-        if starved and self.stalled_since is None:
-            self.stalled_since = now_s
-            return [StallStarted(self.position_s)]
-        if self.stalled_since is not None and (not starved or not playing):
-            if self.buffer_s() >= STALL_EPSILON_S or at_end or not playing:
-                began, self.stalled_since = self.stalled_since, None
-                return [StallEnded(self.position_s, now_s - began)]
+        if self.stalled_since is None:
+            if self.started and playing and not at_end and self.buffer_s() < STALL_EPSILON_S:
+                self.stalled_since, self._stalled_at = now_s, self.position_s
+                return [StallStarted(self.position_s)]
+            return []
+        if self.position_s > self._stalled_at + 0.02 or not playing or at_end:
+            began, self.stalled_since = self.stalled_since, None
+            return [StallEnded(self.position_s, now_s - began)]
         return []
 
     def _plan(self) -> list[Action]:

@@ -79,8 +79,10 @@ def test_stall_is_counted_with_its_duration() -> None:
     assert s.on_playback(11.0, 3.98, playing=True)[1] == []  # still starved, still one stall
     complete(s, refill["video"])
     complete(s, refill["audio"])
-    _, events = s.on_playback(12.5, 3.98, playing=True)
-    assert len(events) == 1 and isinstance(events[0], StallEnded) and events[0].duration_s == 2.5
+    assert s.on_playback(12.0, 3.98, playing=True)[1] == []  # refilled, but the picture has not moved
+    _, events = s.on_playback(12.5, 4.1, playing=True)
+    assert [type(e) for e in events] == [RenditionSwitched, StallEnded]
+    assert events[1].duration_s == 2.5
 
 
 def test_the_end_of_the_presentation_is_not_a_stall() -> None:
