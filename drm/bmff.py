@@ -1043,6 +1043,8 @@ def sample_table(track: Track) -> tuple[SampleInfo, ...]:
     _, _, r = stsz.full_header()
     uniform, count = r.u32("sample_size"), r.u32("sample_count")
     if uniform:
+        if uniform * count > len(stbl.buf):
+            raise BoxError(f"{count} samples of {uniform} bytes exceed the input", stsz.path, stsz.offset)
         sizes = np.full(count, uniform, dtype=np.int64)
     else:
         r.need(count * 4, f"{count} sample sizes")
