@@ -103,10 +103,3 @@ class Store:
             self._db.execute("INSERT INTO playback_session (token, title_id, created_at) "
                              "VALUES (?, ?, ?)", (token, title_id, time.time()))
         return token
-
-    def playback_session(self, token: str) -> str | None:
-        """The title a playback token was issued for, if it was."""
-        with self._lock:
-            row = self._db.execute("SELECT title_id FROM playback_session WHERE token = ?",
-                                   (token,)).fetchone()
-        return row[0] if row else None

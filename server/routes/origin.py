@@ -64,11 +64,12 @@ def _not_modified(request: Request, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-def _media_type(library: Library, relative: str) -> str:
+def _media_type(library: Library, area: str, relative: str) -> str:
+    """By extension; init and media segments say audio/mp4 or video/mp4 by their rendition."""
     suffix = Path(relative).suffix.lower()
-    if suffix in _MANIFEST_TYPES:
+    if area == "media" and suffix in _MANIFEST_TYPES:
         return _MANIFEST_TYPES[suffix]
-    if suffix in _SEGMENT_SUFFIXES:
+    if area == "media" and suffix in _SEGMENT_SUFFIXES:
         parts = relative.split("/")
         audio = len(parts) >= 3 and library.is_audio(parts[0], parts[1])
         return "audio/mp4" if audio else "video/mp4"
@@ -77,8 +78,7 @@ def _media_type(library: Library, relative: str) -> str:
 
 def _serve(request: Request, library: Library, area: str, relative: str) -> Response:
     path, info = _resolve(library.root / area, relative)
-    media_type = _media_type(library, relative) if area == "media" else \
-        _IMAGE_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    media_type = _media_type(library, area, relative)
     etag = _etag(info)
     cache = MANIFEST_CACHE if media_type in _MANIFEST_TYPES.values() else MEDIA_CACHE
     headers = {"ETag": etag, "Cache-Control": cache, **CORS_HEADERS}
