@@ -119,7 +119,15 @@ class Scheduler:
 
     def buffer_s(self) -> float:
         """Media buffered ahead of the playhead: the least of all tracks, since both must play."""
-        return max(0.0, min(t.buffered_end_s for t in self._tracks) - self.position_s)
+        return max(0.0, self.buffered_end_s() - self.position_s)
+
+    def buffered_end_s(self) -> float:
+        """Media time up to which every track is buffered."""
+        return min(t.buffered_end_s for t in self._tracks)
+
+    def every_track_started(self) -> bool:
+        """Whether every track has its first segment: what a player needs to show a picture."""
+        return all(t.spans for t in self._tracks)
 
     def buffer_by_kind(self) -> dict[str, float]:
         return {t.kind: max(0.0, t.buffered_end_s - self.position_s) for t in self._tracks}

@@ -1,0 +1,70 @@
+"""The player model: the live scheduler on a virtual clock and a simulated link."""
+
+from __future__ import annotations
+
+import pytest
+
+from abr.registry import create
+from player.manifest.model import Manifest, Rendition, SegmentRef, Track
+from player.simulator import LinkTrace, Simulation
+
+LADDER_KBPS = (300, 750, 1200, 1850, 2850, 4300)
+
+
+def manifest(segments: int = 20, audio: bool = True) -> tuple[Manifest, dict[str, list[list[int]]]]:
+    def rendition(rid: str, kbps: int) -> Rendition:
+        segs = tuple(SegmentRef(f"{rid}/{k}", k * 4.0, 4.0, k) for k in range(segments))
+        return Rendition(rid, kbps * 1000, "avc1", segs, SegmentRef(f"{rid}/init"))
+
+    tracks = [Track("video", tuple(rendition(f"v{k}", k) for k in LADDER_KBPS))]
+    sizes = {"video": [[kbps * 1000 * 4 // 8] * segments for kbps in LADDER_KBPS]}
+    if audio:
+        tracks.append(Track("audio", (rendition("a", 128),)))
+        sizes["audio"] = [[128 * 1000 * 4 // 8] * segments]
+    return Manifest("sim", "dash", segments * 4.0, tuple(tracks)), sizes
+
+
+def constant(mbps: float) -> LinkTrace:
+    return LinkTrace((0.0, 1.0), (mbps, mbps))
+
+
+def test_a_fast_link_climbs_to_the_top_and_never_stalls() -> None:
+    m, sizes = manifest()
+    result = Simulation(m, sizes, create("rate"), constant(50.0)).run()
+    assert result.stalls == 0 and result.rebuffer_s == 0
+    assert result.startup_s == pytest.approx(0.08 + (300_000 * 4 / 8 + 64_000) / (50e6 / 8), abs=0.01)
+    assert [s.rendition for s in result.segments][:2] == [0, 5]
+    assert result.played_s == pytest.approx(80.0)
+    assert result.switches == 1
+
+
+def test_a_link_slower_than_the_lowest_rung_stalls_and_counts_it() -> None:
+    m, sizes = manifest(segments=5, audio=False)
+    result = Simulation(m, sizes, create("rate"), constant(0.15)).run()
+    # Each 4 s segment of 300 kbit/s takes 8 s at 150 kbit/s: the viewer waits about 4 s per segment.
+    assert result.stalls >= 3
+    assert result.rebuffer_s == pytest.approx(result.end_s - result.startup_s - 20.0, abs=1.0)
+    assert all(s.rendition == 0 for s in result.segments)
+
+
+def test_bandwidth_is_shared_between_video_and_audio() -> None:
+    m, sizes = manifest(segments=1)
+    result = Simulation(m, sizes, create("rate"), constant(1.0), latency_s=0.0).run()
+    video_bytes, audio_bytes = 150_000, 64_000
+    # Both share 1 Mbit/s until audio finishes, then video has it all.
+    expected = (2 * audio_bytes + (video_bytes - audio_bytes)) * 8 / 1e6
+    assert result.segments[0].download_s == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_trace_loops_and_rates_change_at_their_times() -> None:
+    link = LinkTrace((0.0, 2.0, 4.0), (0.0, 8.0, 16.0))
+    assert link.rate_at(1.0) == (1e6, 2.0)
+    assert link.rate_at(3.0) == (2e6, 4.0)
+    assert link.rate_at(5.0) == (1e6, 6.0)
+
+
+def test_same_inputs_same_session() -> None:
+    m, sizes = manifest()
+    link = LinkTrace((0.0, 5.0, 10.0, 15.0), (0.0, 3.0, 0.8, 6.0))
+    runs = [Simulation(m, sizes, create("bola"), link).run() for _ in range(2)]
+    assert runs[0].segments == runs[1].segments and runs[0].events == runs[1].events
