@@ -89,6 +89,7 @@ class Desktop:
         if video is None:
             raise UiError("Main.qml has no MpvVideo item named 'video'")
         video.attach(self.player.mpv)
+        self.window.requestActivate()  # keyboard focus from the start, without a click
         self._closed = False
 
     def close(self) -> None:

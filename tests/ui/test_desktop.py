@@ -1,0 +1,241 @@
+"""The desktop app driven with keys, as a viewer would: real window, real mpv, real backend."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtQuick import QQuickItem, QQuickWindow
+from PySide6.QtTest import QTest
+
+from ui.app import Desktop
+
+TIMEOUT_MS = 20_000
+
+
+def press(window: QQuickWindow, *keys: Qt.Key) -> None:
+    for key in keys:
+        QTest.keyClick(window, key)
+
+
+def type_text(window: QQuickWindow, text: str) -> None:
+    for char in text:
+        QTest.keyClick(window, ord(char))  # the char overload: sends the key and its text
+
+
+def item(window: QQuickWindow, name: str) -> QQuickItem:
+    found = window.findChild(QQuickItem, name)
+    assert found is not None, f"no QML item named {name!r}"
+    return found
+
+
+def screen(desktop: Desktop) -> str:
+    return desktop.window.property("screen")
+
+
+def focused_in(window: QQuickWindow) -> list[str]:
+    """Object names from the item with keyboard focus up to the window (views hand focus to
+    their current delegate, so the view itself is an ancestor)."""
+    names = []
+    focus = window.activeFocusItem()
+    while focus is not None:
+        if focus.objectName():
+            names.append(focus.objectName())
+        focus = focus.parentItem()
+    return names
+
+
+def js(value: object) -> object:
+    """A QML property value as plain Python (QJSValue lists and maps included)."""
+    return value.toVariant() if hasattr(value, "toVariant") else value
+
+
+def current_row(desktop: Desktop) -> QObject:
+    row = item(desktop.window, "rowsView").property("currentItem")
+    assert row is not None
+    return row
+
+
+def shows_picture(image: QImage) -> bool:
+    """True when the middle of ``image`` holds a picture: bright, varied pixels rather than the
+    near-black, flat page background."""
+    w, h = image.width(), image.height()
+    samples = [image.pixelColor(int(w * (0.2 + 0.6 * i / 9)), int(h * (0.25 + 0.5 * j / 9)))
+               for i in range(10) for j in range(10)]
+    lightness = [c.lightness() for c in samples]
+    return sum(lightness) / len(lightness) > 40 and len({c.rgb() for c in samples}) > 10
+
+
+def save(image: QImage, directory: Path, name: str) -> None:
+    path = directory / f"{name}.png"
+    assert image.save(str(path)), f"could not write {path}"
+
+
+def wait_home(qtbot, desktop: Desktop) -> None:
+    qtbot.waitUntil(lambda: desktop.browse.property("homeState") == "ready", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "posterList" in focused_in(desktop.window), timeout=TIMEOUT_MS)
+
+
+def test_home_shows_rows_of_posters_and_the_hero_follows_focus(qtbot, desktop: Desktop) -> None:
+    wait_home(qtbot, desktop)
+    window = desktop.window
+    rows = item(window, "rowsView")
+    assert rows.property("count") >= 3
+    first_row = current_row(desktop)
+    items = js(first_row.property("items"))
+    assert first_row.property("title") == "New releases" and len(items) >= 5
+    hero = item(window, "heroTitle")
+    assert hero.property("text") == items[0]["title"]
+
+    press(window, Qt.Key.Key_Right, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: hero.property("text") == items[2]["title"], timeout=TIMEOUT_MS)
+
+    press(window, Qt.Key.Key_Down)
+    second_row = current_row(desktop)
+    qtbot.waitUntil(lambda: rows.property("currentIndex") == 1, timeout=TIMEOUT_MS)
+    second_items = js(current_row(desktop).property("items"))
+    assert second_row.property("title") != "New releases"
+    qtbot.waitUntil(lambda: hero.property("text") == second_items[0]["title"], timeout=TIMEOUT_MS)
+
+    # Up twice: back to the first row (where the column was kept), then to the search button.
+    press(window, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: hero.property("text") == items[2]["title"], timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: "searchButton" in focused_in(window), timeout=TIMEOUT_MS)
+
+
+def test_open_a_title_play_pause_seek_and_come_back_with_keys(
+        qtbot, desktop: Desktop, screenshots: Path) -> None:
+    window = desktop.window
+    playback = desktop.playback
+    wait_home(qtbot, desktop)
+    press(window, Qt.Key.Key_Right)
+    chosen = js(current_row(desktop).property("items"))[1]
+    qtbot.wait(400)  # let the focus animation settle for the picture
+    save(window.grabWindow(), screenshots, "home")
+
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desktop.browse.property("titleState") == "ready", timeout=TIMEOUT_MS)
+    assert item(window, "titleName").property("text") == chosen["title"]
+    assert item(window, "synopsis").property("text")
+    assert focused_in(window)[0] == "playButton"
+    qtbot.wait(400)
+    save(window.grabWindow(), screenshots, "title")
+
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen(desktop) == "player", timeout=TIMEOUT_MS)
+    assert playback.property("titleId") == chosen["id"]
+    qtbot.waitUntil(lambda: playback.property("state") == "playing", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: playback.property("position") > 1.5, timeout=TIMEOUT_MS)
+    assert playback.property("duration") == pytest.approx(chosen["durationS"], abs=1.0)
+    assert playback.property("rendition").endswith(("kbps", "Mbps"))
+    press(window, Qt.Key.Key_Up)  # any key brings the bar back
+    qtbot.wait(400)
+    picture = window.grabWindow()
+    save(picture, screenshots, "player")
+    assert shows_picture(picture), "the video is not drawn into the window"
+    assert item(window, "controlBar").property("opacity") == 1.0
+
+    # Space pauses: the position holds; Space again resumes.
+    press(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: playback.property("state") == "paused", timeout=TIMEOUT_MS)
+    held = playback.property("position")
+    qtbot.wait(800)
+    assert playback.property("position") == pytest.approx(held, abs=0.3)
+    press(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: playback.property("state") == "playing", timeout=TIMEOUT_MS)
+
+    # Right jumps 10 s ahead, Left 10 s back: mpv's own clock follows.
+    before = desktop.player.position_s
+    press(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: desktop.player.position_s >= before + 8.0, timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: desktop.player.position_s < before + 4.0, timeout=TIMEOUT_MS)
+
+    # Play on past the resume threshold, then Esc: back on the title page, with Resume.
+    qtbot.waitUntil(lambda: playback.property("position") > 6.0, timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: item(window, "playButton").property("text") == "Resume", timeout=TIMEOUT_MS)
+    assert item(window, "startOverButton").property("visible")
+
+    # Esc again: home, where Continue watching now leads with the title.
+    press(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: screen(desktop) == "home", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: item(window, "rowsView").property("count") >= 4, timeout=TIMEOUT_MS)
+    rows = desktop.browse.rows
+    assert rows.data(rows.index(0), rows.RowTitleRole) == "Continue watching"
+    assert [t["id"] for t in rows.data(rows.index(0), rows.ItemsRole)] == [chosen["id"]]
+
+
+def test_search_by_typing_and_open_a_result(qtbot, desktop: Desktop) -> None:
+    window = desktop.window
+    wait_home(qtbot, desktop)
+    press(window, Qt.Key.Key_Up, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen(desktop) == "search", timeout=TIMEOUT_MS)
+    assert "searchField" in focused_in(window)
+
+    type_text(window, "polar night")
+    qtbot.waitUntil(lambda: desktop.browse.property("query") == "polar night"
+                    and desktop.browse.property("searchState") == "ready", timeout=TIMEOUT_MS)
+    results = js(desktop.browse.property("results"))
+    assert [r["id"] for r in results] == ["polar-night"]
+
+    press(window, Qt.Key.Key_Down)
+    assert "resultsGrid" in focused_in(window)
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: item(window, "titleName").property("text") == "Polar Night", timeout=TIMEOUT_MS)
+
+    # Back returns to the search as it was left; an unknown word says so.
+    press(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: screen(desktop) == "search", timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_Up)
+    assert "searchField" in focused_in(window)
+    field = item(window, "searchField")
+    field.setProperty("text", "")
+    type_text(window, "qqqzzz")
+    qtbot.waitUntil(lambda: desktop.browse.property("query") == "qqqzzz"
+                    and desktop.browse.property("searchState") == "ready", timeout=TIMEOUT_MS)
+    assert js(desktop.browse.property("results")) == []
+
+
+def test_a_title_that_cannot_play_shows_a_clear_error_and_back_works(qtbot, desktop: Desktop) -> None:
+    window = desktop.window
+    wait_home(qtbot, desktop)
+    desktop.browse.openTitle("no-such-title")
+    window.setProperty("history", ["home", "title"])
+    qtbot.waitUntil(lambda: desktop.browse.property("titleState") == "error", timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_Return)  # Play
+    qtbot.waitUntil(lambda: playback_error(desktop) != "", timeout=TIMEOUT_MS)
+    assert screen(desktop) == "player"
+    assert "404" in playback_error(desktop) and "no-such-title" in playback_error(desktop)
+    assert item(window, "playerError").property("visible")
+    press(window, Qt.Key.Key_Return)  # the error's Back button
+    qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+
+
+def playback_error(desktop: Desktop) -> str:
+    return desktop.playback.property("error")
+
+
+def test_an_unreachable_backend_shows_an_error_screen_not_a_crash(qtbot, qapp) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    desktop = Desktop(url, audio_output="null")
+    try:
+        qtbot.waitUntil(lambda: desktop.browse.property("homeState") == "error", timeout=TIMEOUT_MS)
+        panel = item(desktop.window, "homeError")
+        assert panel.property("visible")
+        assert "cannot reach the catalog" in desktop.browse.property("homeError")
+        # Enter presses "Try again": it fails again, cleanly.
+        press(desktop.window, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: desktop.browse.property("homeState") == "loading", timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: desktop.browse.property("homeState") == "error", timeout=TIMEOUT_MS)
+    finally:
+        desktop.close()
