@@ -31,6 +31,12 @@ Media fragments (``styp``/``sidx``/``prft``/``emsg`` before a ``moof`` are kept 
         frag.samples(1)                      # [Sample(duration, flags, cto, data memoryview)]
     out = write_fragment(frag, {1: new_samples}, drop_protection=True)
 
+Pass ``init`` to ``iter_fragments`` whenever you have it: runs that rely on ``trex`` defaults
+cannot be resolved without it (BoxError "no sample size in trun, tfhd or trex").
+
+Non-fragmented files: ``sample_table(track)`` gives the ``stbl``'s samples, absolute offsets.
+``is_protection_box(box)`` names the boxes clear output drops.
+
 ``write_fragment`` re-lays the fragment out (one ``trun`` per track with explicit per-sample
 fields, ``default-base-is-moof``, ``data_offset`` and ``mdat`` size recomputed), so callers may
 change sample bytes and sizes, and with ``dataclasses.replace`` the ``track_id``,

@@ -36,6 +36,7 @@ from drm.bmff import (
     write_fragment,
 )
 from drm.cipher import BLOCK, SCHEMES, Subsample, encrypt_sample
+from drm.keys import ZERO_KID
 from drm.protection import (
     LOCAL_GROUP_BASE,
     EncryptionParams,
@@ -78,7 +79,7 @@ class TrackKey:
 
     def params(self, protected: bool = True) -> EncryptionParams:
         if not protected:
-            return EncryptionParams(False, 0, bytes(16))
+            return EncryptionParams(False, 0, ZERO_KID)
         return EncryptionParams(True, self.iv_size, self.kid, self.constant_iv, self.crypt_byte_block,
                                 self.skip_byte_block)
 

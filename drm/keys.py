@@ -11,15 +11,12 @@ import base64
 import binascii
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 KEY_SIZE = 16
 
 ZERO_KID = bytes(KEY_SIZE)
 """The all-zero KID: legal, used by packagers that protect with a single unnamed key."""
-
-Keys = Mapping[bytes, bytes]
-"""KID -> content key, both 16 bytes."""
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
