@@ -9,6 +9,14 @@ offsets recomputed. ``sidx`` boxes are dropped (their sizes no longer hold). Non
 files (as ffmpeg's MP4 muxer encrypts them) are decrypted in place by
 :meth:`Decryptor.decrypt_sample_tables`.
 
+In the player::
+
+    decryptor = Decryptor(init)            # once per rendition's init segment
+    decryptor.kids                         # KIDs to ask the license server for
+    decryptor.add_keys(keys)               # KID -> key
+    decryptor.clear_init()                 # what the remuxer gets instead of the init
+    decryptor.decrypt_segment(segment)     # per media segment; MissingKeyError(kid) on rotation
+
 Errors: :class:`MissingKeyError` names the KID that has no key; :class:`DecryptError` covers
 unsupported schemes and samples whose encryption information does not fit them;
 ``bmff.BoxError`` is raised for input that does not parse (truncated, overflowing sizes).

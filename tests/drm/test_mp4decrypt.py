@@ -12,6 +12,7 @@ import pytest
 from drm.bmff import (
     BoxError,
     build_box,
+    build_full_box,
     find,
     find_all,
     iter_fragments,
@@ -299,3 +300,41 @@ def test_unsupported_scheme_and_lying_subsamples(protected: tuple[bytes, bytes])
     struct.pack_into(">H", broken, at, struct.unpack_from(">H", broken, at)[0] + 1)
     with pytest.raises(DecryptError, match="track 1, sample 0 .* subsamples cover"):
         Decryptor(enc_init, {KID: KEY}).decrypt_segment(bytes(broken))
+
+
+def test_two_runs_with_saio_offsets_per_run(media: Media) -> None:
+    """One ``trun`` per sample, their data in reverse order in the ``mdat``, and a version-1
+    ``saio`` with one offset per run: every sample still gets its own IV and subsamples."""
+    init, rest = _split(media.av.read_bytes())
+    encryptor = Encryptor(init, {1: VIDEO_KEYS["cenc"]})
+    enc_init = encryptor.encrypted_init()
+    fragment = next(iter_fragments(encryptor.encrypt_segment(rest), parse_init(enc_init)))
+    traf = fragment.traf(1)
+    first, second = fragment.samples(1)[:2]
+    (saiz,) = traf.boxes("saiz")
+    (senc,) = traf.boxes("senc")
+    # saiz payload: version/flags, default_sample_info_size, sample_count, then sizes if no default
+    default_size = saiz.payload[4]
+    aux_sizes = [default_size] * 2 if default_size else list(bytes(saiz.payload[9:11]))
+    aux = bytes(senc.payload[8 : 8 + sum(aux_sizes)])
+    new_senc = build_full_box("senc", 0, 2, [struct.pack(">I", 2), aux])
+    new_saiz = build_full_box("saiz", 0, 0, [bytes((0,)), struct.pack(">I", 2), bytes(aux_sizes)])
+
+    def moof(saio_offsets: tuple[int, int], data_offsets: tuple[int, int]) -> bytes:
+        runs = [build_full_box("trun", 0, 0x000701, [struct.pack(">IiIII", 1, offset, s.duration, s.size, s.flags)])
+                for s, offset in zip((first, second), data_offsets)]
+        saio = build_full_box("saio", 1, 0, [struct.pack(">IQQ", 2, *saio_offsets)])
+        tfhd = build_full_box("tfhd", 0, 0x020000, struct.pack(">I", 1))
+        traf_box = build_box("traf", [tfhd, new_saiz, saio, new_senc, *runs])
+        return build_box("moof", [build_full_box("mfhd", 0, 0, struct.pack(">I", 1)), traf_box])
+
+    draft = moof((0, 0), (0, 0))
+    size = len(draft)
+    aux_at = find(draft, "moof/traf/senc").payload_offset + 8  # after version/flags and sample_count
+    data = moof((aux_at, aux_at + aux_sizes[0]), (size + 8 + second.size, size + 8))
+    data += build_box("mdat", [bytes(second.data), bytes(first.data)])
+    parsed = next(iter_fragments(data, parse_init(enc_init)))
+    assert [len(run.samples) for run in parsed.traf(1).runs] == [1, 1]
+    decrypted = next(iter_fragments(Decryptor(enc_init, {KID: KEY}).decrypt_segment(data)))
+    clear = next(iter_fragments(rest, parse_init(init)))
+    assert [bytes(s.data) for s in decrypted.samples(1)] == [bytes(s.data) for s in clear.samples(1)[:2]]
