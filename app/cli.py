@@ -19,6 +19,7 @@ from typing import NoReturn
 from app.backend import BackendError, EmbeddedBackend
 from app.catalog import CatalogClient, CatalogError
 from app.report import PlaybackReport
+from drm.keys import KeyFormatError, parse_key_pairs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--format", choices=("dash", "hls"), default="dash", help="which manifest of a title")
     play.add_argument("--start", type=float, metavar="S", help="start position (default: resume point)")
     play.add_argument("--abr", default=None, metavar="NAME", help="rate adaptation algorithm")
+    play.add_argument("--key", action="append", default=[], metavar="KID:KEY",
+                      help="content key for protected media (hex; repeat for several)")
     _catalog_options(play, suppress=True)
 
     catalog = sub.add_parser("catalog", help="list the catalog's title ids")
@@ -161,9 +164,13 @@ def _play(args: argparse.Namespace) -> int:
 def _play_headless(args: argparse.Namespace, catalog: CatalogClient | None, target: str) -> int:
     from app.headless import play_headless
 
+    try:
+        keys = parse_key_pairs(args.key)
+    except KeyFormatError as exc:
+        raise UserError(f"--key: {exc}") from None
     report = play_headless(
         catalog, target, fmt=args.format, start_s=args.start, duration_s=args.duration,
-        abr=args.abr, progress=not args.json,
+        abr=args.abr, progress=not args.json, keys=keys,
     )
     if args.json:
         print(json.dumps(report.as_dict()))

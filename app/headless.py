@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Mapping
 
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
@@ -39,6 +40,7 @@ def play_headless(
     duration_s: float | None = None,
     abr: str | None = None,
     progress: bool = True,
+    keys: Mapping[bytes, bytes] | None = None,
 ) -> PlaybackReport:
     """Play ``target`` (a title id with ``catalog``, else a manifest URL) until it ends, fails,
     or ``duration_s`` seconds have played; return the summary."""
@@ -47,12 +49,12 @@ def play_headless(
     player.add_listener(report)
     if progress:
         player.add_listener(_Progress())
-    session = PlaybackSession(catalog, player) if catalog is not None else None
+    session = PlaybackSession(catalog, player, keys) if catalog is not None else None
     try:
         if session is not None:
             session.start(target, fmt=fmt, start_s=start_s)
         else:
-            player.open(target, start_s=start_s or 0.0)
+            player.open(target, start_s=start_s or 0.0, keys=keys)
         started = time.monotonic()
         while not report.finished.wait(0.1):
             if duration_s is not None and report.played_s >= duration_s:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 
 from app.catalog import CatalogClient, CatalogError, PlaybackInfo
 from player import Player
 from player.events import Ended, PlayerEvent, Position
+from player.keys import LicenseConfig
 
 PROGRESS_INTERVAL_S = 10.0
 
@@ -17,9 +19,11 @@ class PlaybackSession:
     """Glue between one title in the catalog and the player. ``start`` blocks on the network:
     call it off the UI thread."""
 
-    def __init__(self, catalog: CatalogClient, player: Player) -> None:
+    def __init__(self, catalog: CatalogClient, player: Player,
+                 keys: Mapping[bytes, bytes] | None = None) -> None:
         self.catalog = catalog
         self.player = player
+        self.keys = keys
         self.info: PlaybackInfo | None = None
         self._last_report = 0.0
         self._position = 0.0
@@ -36,7 +40,8 @@ class PlaybackSession:
             self.info = info
             self._last_report = time.monotonic()
         start = start_s if start_s is not None else (0.0 if from_start else info.resume_s)
-        self.player.open(url, start_s=start)
+        license = LicenseConfig(url=info.license_url, token=info.token)
+        self.player.open(url, start_s=start, license=license, keys=self.keys)
         return info
 
     def stop(self) -> None:

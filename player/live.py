@@ -26,8 +26,9 @@ from player.events import (
     State,
 )
 from player.fetcher import Fetcher, FetchError
+from player.keys import KeyStore
 from player.manifest import ByteRange, Manifest, ManifestError, load_manifest
-from player.remux import Remuxer, RemuxError
+from player.pipeline import MediaPipeline, PipelineError
 from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackComplete
 from player.sink import ByteQueue, StreamRegistry
 
@@ -43,6 +44,7 @@ class LiveSession:
         mpv_player: mpv.MPV,
         streams: StreamRegistry,
         fetcher: Fetcher,
+        keys: KeyStore,
         abr: Abr,
         config: SchedulerConfig,
         emit: Callable[[PlayerEvent], None],
@@ -59,8 +61,7 @@ class LiveSession:
         self.scheduler: Scheduler | None = None
         self._queues: dict[str, ByteQueue] = {}
         self._urls: list[str] = []
-        self._remuxers: dict[str, Remuxer] = {}
-        self._init_cache: dict[str, bytes] = {}
+        self._pipeline = MediaPipeline(fetcher, keys)
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._requested_at = 0.0
@@ -100,7 +101,7 @@ class LiveSession:
         for url in self._urls:
             self._streams.remove(url)
         self._queues = {t.kind: ByteQueue() for t in self.manifest.tracks if t.kind in ("video", "audio")}
-        self._remuxers = {kind: Remuxer(kind) for kind in self._queues}
+        self._pipeline.restart(list(self._queues))
         self._urls = [self._streams.add(kind, q) for kind, q in self._queues.items()]
         urls = dict(zip(self._queues, self._urls, strict=True))
         main = urls.get("video") or urls["audio"]
@@ -146,9 +147,6 @@ class LiveSession:
             self._set_state(State.ENDED)
             self._emit(Ended())
 
-    def on_mpv_error(self, message: str) -> None:
-        self._fail("decoder", message)
-
     # -- actions ---------------------------------------------------------------------------------
 
     def _run(self, actions: list[Action]) -> None:
@@ -161,24 +159,21 @@ class LiveSession:
                 self._queues[action.kind].finish()
 
     async def _fetch(self, action: Fetch) -> None:
-        assert self.scheduler is not None
+        assert self.scheduler is not None and self.manifest is not None
         queue = self._queues[action.kind]
+        track = self.manifest.first(action.kind)  # type: ignore[arg-type]
+        assert track is not None
         try:
-            init = None
-            if action.init is not None:
-                init = await self._init_bytes(action.init.url, action)
-            result = await self._fetcher.get(action.segment.url, action.segment.byte_range)
-            clear = self._remuxers[action.kind].push(action.rendition, init, result.data)
-        except FetchError as exc:
-            self._fail("network", str(exc))
-            return
-        except RemuxError as exc:
-            self._fail("media", f"{action.segment.url}: {exc}")
+            delivered = await self._pipeline.deliver(action, track.renditions[action.rendition])
+        except PipelineError as exc:
+            self._fail(exc.code, str(exc))
             return
         if self.closed or queue is not self._queues.get(action.kind):
             return  # superseded by a seek or close while downloading
-        queue.put(clear)
-        self._run(self.scheduler.on_fetch_complete(action.request_id, len(result.data), result.elapsed_s, result.latency_s))
+        queue.put(delivered.data)
+        fetched = delivered.fetched
+        self._run(self.scheduler.on_fetch_complete(action.request_id, len(fetched.data), fetched.elapsed_s,
+                                                   fetched.latency_s))
 
     async def _get_text(self, url: str) -> str:
         result = await self._fetcher.get(url)
@@ -186,13 +181,6 @@ class LiveSession:
 
     async def _get_range(self, url: str, byte_range: ByteRange) -> bytes:
         return (await self._fetcher.get(url, byte_range)).data
-
-    async def _init_bytes(self, url: str, action: Fetch) -> bytes:
-        key = f"{url}#{action.init.byte_range.header if action.init and action.init.byte_range else ''}"
-        if key not in self._init_cache:
-            result = await self._fetcher.get(url, action.init.byte_range if action.init else None)
-            self._init_cache[key] = result.data
-        return self._init_cache[key]
 
     async def _poll(self) -> None:
         """Report the playhead to the scheduler and listeners a few times a second."""

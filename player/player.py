@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -19,6 +19,7 @@ import mpv
 from abr.registry import create as create_abr
 from player.events import DecodeError, PlayerError, PlayerEvent, State, StateChanged
 from player.fetcher import Fetcher
+from player.keys import KeyStore, LicenseConfig
 from player.live import LiveSession
 from player.scheduler import SchedulerConfig
 from player.sink import StreamRegistry
@@ -108,10 +109,15 @@ class Player:
         """The open presentation's driver (its scheduler and manifest), for diagnostics."""
         return self._session
 
-    def open(self, url: str, *, start_s: float = 0.0) -> None:
-        """Start playing the manifest at ``url`` from ``start_s`` seconds."""
+    def open(self, url: str, *, start_s: float = 0.0, license: LicenseConfig | None = None,
+             keys: Mapping[bytes, bytes] | None = None) -> None:
+        """Start playing the manifest at ``url`` from ``start_s`` seconds.
+
+        Protected content gets its keys from ``keys`` (KID -> key) first, then from the license
+        server in ``license`` or, failing that, the one the manifest names.
+        """
         self.mpv.pause = False
-        self._call(self._open(url, start_s))
+        self._call(self._open(url, start_s, license, keys))
 
     def play(self) -> None:
         self.mpv.pause = False
@@ -158,12 +164,14 @@ class Player:
     async def _make_fetcher(self) -> Fetcher:
         return Fetcher()
 
-    async def _open(self, url: str, start_s: float) -> None:
+    async def _open(self, url: str, start_s: float, license: LicenseConfig | None,
+                    keys: Mapping[bytes, bytes] | None) -> None:
         await self._stop()
         session = LiveSession(
             mpv_player=self.mpv,
             streams=self._streams,
             fetcher=self._fetcher,
+            keys=KeyStore(self._fetcher, keys=keys, license=license),
             abr=create_abr(self._abr_name),
             config=self._config,
             emit=self._emit,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin
@@ -17,10 +18,13 @@ from xml.parsers.expat import ExpatError
 
 from mpegdash.parser import MPEGDASHParser
 
+from drm.keys import KeyFormatError, parse_kid
+
 from player.manifest.model import (
     ByteRange,
     Manifest,
     ManifestError,
+    Protection,
     Rendition,
     SegmentRef,
     Track,
@@ -32,6 +36,11 @@ _ISO_DURATION = re.compile(
     r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
 _TEMPLATE_VAR = re.compile(r"\$(RepresentationID|Number|Time|Bandwidth|SubNumber)(%0\d+d)?\$|\$\$")
+_MP4_PROTECTION = "urn:mpeg:dash:mp4protection:2011"
+_KEY_SYSTEMS_WITH_LAURL = (
+    "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e",  # ClearKey
+    "urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b",  # W3C common
+)
 _TEMPLATE_ATTRS = (
     "media", "initialization", "timescale", "duration", "start_number", "presentation_time_offset",
     "segment_timelines",
@@ -196,7 +205,43 @@ def _frame_rate(text: str | None) -> float:
         return 0.0
 
 
-def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: float, where: str) -> Rendition:
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: ET.Element, name: str) -> list[ET.Element]:
+    return [c for c in element if _local(c.tag) == name]
+
+
+def _protection(elements: list[ET.Element], base: str, where: str) -> Protection | None:
+    """ContentProtection descriptors: ``cenc:default_KID``, the mp4protection scheme, and a
+    ClearKey license URL from ``dashif:laurl`` or ``clearkey:Laurl``."""
+    if not elements:
+        return None
+    kids: list[bytes] = []
+    scheme = ""
+    license_url = None
+    for cp in elements:
+        uri = (cp.get("schemeIdUri") or "").lower()
+        for name, value in cp.attrib.items():
+            if _local(name) == "default_KID":
+                try:
+                    kid = parse_kid(value)
+                except KeyFormatError:
+                    raise ManifestError(f"{where}: ContentProtection default_KID {value!r} is not a key ID") from None
+                if kid not in kids:
+                    kids.append(kid)
+        if uri == _MP4_PROTECTION:
+            scheme = cp.get("value") or ""
+        if uri in _KEY_SYSTEMS_WITH_LAURL:
+            laurl = next((c for c in cp if _local(c.tag).lower() == "laurl" and (c.text or "").strip()), None)
+            if laurl is not None:
+                license_url = urljoin(base, (laurl.text or "").strip())
+    return Protection(kids=tuple(kids), license_url=license_url, scheme=scheme)
+
+
+def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: float, where: str,
+               protection: Protection | None = None) -> Rendition:
     if not rep.id or rep.bandwidth is None:
         raise ManifestError(f"{where}: Representation needs id and bandwidth")
     base = _base_url(base, rep)
@@ -238,6 +283,7 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: floa
         height=rep.height or adaptation.height or 0,
         frame_rate=_frame_rate(rep.frame_rate or adaptation.frame_rate),
         mime_type=rep.mime_type or adaptation.mime_type or "",
+        protection=protection,
         index=index,
     )
 
@@ -246,8 +292,11 @@ def parse_mpd(text: str, url: str) -> Manifest:
     """Parse a static, single-period MPD into the manifest model."""
     try:
         mpd = MPEGDASHParser.parse(text)
-    except (ExpatError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        tree = ET.fromstring(text.encode() if isinstance(text, str) else text)
+    except (ExpatError, ET.ParseError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise ManifestError(f"{url}: not a well-formed MPD ({exc})") from None
+    period_element = _children(tree, "Period")[0] if _children(tree, "Period") else None
+    adaptation_elements = _children(period_element, "AdaptationSet") if period_element is not None else []
     if mpd.type == "dynamic":
         raise ManifestError(f"{url}: live (dynamic) MPDs are not supported yet")
     if not mpd.periods:
@@ -266,8 +315,15 @@ def parse_mpd(text: str, url: str) -> Manifest:
         kind = _kind(adaptation, reps[0])
         if kind is None:
             continue  # an AdaptationSet we cannot classify (e.g. images) is not played
+        a_element = adaptation_elements[a]
+        a_protection = _children(a_element, "ContentProtection")
+        rep_elements = _children(a_element, "Representation")
         renditions = [
-            _rendition(period, adaptation, rep, a_base, period_s, f"{where}/Representation[{r}]")
+            _rendition(
+                period, adaptation, rep, a_base, period_s, f"{where}/Representation[{r}]",
+                _protection(a_protection + _children(rep_elements[r], "ContentProtection"), a_base,
+                            f"{where}/Representation[{r}]"),
+            )
             for r, rep in enumerate(reps)
         ]
         renditions.sort(key=lambda r: r.bandwidth_bps)

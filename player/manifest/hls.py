@@ -14,11 +14,18 @@ from urllib.parse import urljoin
 
 import m3u8
 
+from drm.keys import KeyFormatError, parse_kid
+
+_SAMPLE_SCHEMES = {"SAMPLE-AES": "cbcs", "SAMPLE-AES-CTR": "cenc"}
+_CLEARKEY_FORMATS = ("org.w3.clearkey", "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e")
+
 from player.manifest.model import (
     ByteRange,
     Manifest,
     ManifestError,
+    Protection,
     Rendition,
+    SegmentKey,
     SegmentRef,
     Track,
     TrackKind,
@@ -59,8 +66,59 @@ def _byte_range(spec: str | None, next_offset: int, where: str) -> ByteRange | N
     return ByteRange(first, first + size - 1)
 
 
-def _segments(text: str, url: str) -> tuple[SegmentRef | None, tuple[SegmentRef, ...], bool]:
-    """Init segment, segments and whether the playlist is complete (``EXT-X-ENDLIST``)."""
+def _iv(text: str | None, where: str) -> bytes | None:
+    if not text:
+        return None
+    digits = text[2:] if text.lower().startswith("0x") else text
+    try:
+        iv = bytes.fromhex(digits.rjust(32, "0"))
+    except ValueError:
+        iv = b""
+    if len(iv) != 16:
+        raise ManifestError(f"{where}: IV {text!r} is not 128 bits of hex")
+    return iv
+
+
+def _sample_protection(key: m3u8.Key, url: str, where: str) -> Protection:
+    """``SAMPLE-AES``/``SAMPLE-AES-CTR`` on fMP4: CENC with the key from the URI (``identity``)
+    or from a ClearKey license server (``org.w3.clearkey``)."""
+    keyformat = (key.keyformat or "identity").lower()
+    uri = urljoin(url, key.uri) if key.uri else None
+    kids: tuple[bytes, ...] = ()
+    keyid = key._extra_params.get("keyid")
+    if keyid:
+        try:
+            kids = (parse_kid(keyid),)
+        except KeyFormatError:
+            raise ManifestError(f"{where}: KEYID {keyid!r} is not a key ID") from None
+    scheme = _SAMPLE_SCHEMES[key.method.upper()]
+    if keyformat == "identity":
+        return Protection(kids=kids, scheme=scheme, key_uri=uri)
+    if keyformat in _CLEARKEY_FORMATS:
+        license_url = uri if uri and not uri.startswith("data:") else None
+        return Protection(kids=kids, scheme=scheme, license_url=license_url)
+    raise ManifestError(f"{where}: KEYFORMAT {key.keyformat!r} is not supported (identity or org.w3.clearkey)")
+
+
+def _key(key: m3u8.Key | None, url: str, where: str) -> tuple[SegmentKey | None, Protection | None]:
+    """What an ``EXT-X-KEY`` means for the segments after it."""
+    method = (key.method or "NONE").upper() if key is not None else "NONE"
+    if key is None or method == "NONE":
+        return None, None
+    if method == "AES-128":
+        if not key.uri:
+            raise ManifestError(f"{where}: METHOD=AES-128 without URI")
+        return SegmentKey(urljoin(url, key.uri), _iv(key.iv, where)), None
+    if method in _SAMPLE_SCHEMES:
+        return None, _sample_protection(key, url, where)
+    raise ManifestError(f"{where}: EXT-X-KEY METHOD={key.method} is not supported")
+
+
+def _segments(
+    text: str, url: str
+) -> tuple[SegmentRef | None, tuple[SegmentRef, ...], bool, Protection | None]:
+    """Init segment, segments, whether the playlist is complete (``EXT-X-ENDLIST``), and the
+    sample protection its keys announce."""
     playlist = _load(text, url)
     if playlist.is_variant:
         raise ManifestError(f"{url}: expected a media playlist, got a master playlist")
@@ -71,8 +129,11 @@ def _segments(text: str, url: str) -> tuple[SegmentRef | None, tuple[SegmentRef,
     start = 0.0
     next_offset: dict[str, int] = {}
     sequence = playlist.media_sequence or 0
+    protection: Protection | None = None
     for i, seg in enumerate(playlist.segments):
         where = f"{url} segment {i} ({seg.uri})"
+        segment_key, sample_protection = _key(seg.key, url, where)
+        protection = protection or sample_protection
         if seg.duration is None or seg.duration < 0:
             raise ManifestError(f"{where}: missing or negative EXTINF duration")
         if init is None and seg.init_section is not None:
@@ -82,19 +143,21 @@ def _segments(text: str, url: str) -> tuple[SegmentRef | None, tuple[SegmentRef,
         rng = _byte_range(seg.byterange, next_offset.get(absolute, 0), where)
         if rng is not None:
             next_offset[absolute] = rng.last + 1
-        segments.append(SegmentRef(absolute, start, float(seg.duration), sequence + i, rng))
+        segments.append(SegmentRef(absolute, start, float(seg.duration), sequence + i, rng, segment_key))
         start += float(seg.duration)
-    return init, tuple(segments), bool(playlist.is_endlist)
+    return init, tuple(segments), bool(playlist.is_endlist), protection
 
 
-def _rendition(rid: str, bandwidth: int, codecs: str, text: str, url: str, info: Any = None) -> Rendition:
-    init, segments, complete = _segments(text, url)
+def _rendition(rid: str, bandwidth: int, codecs: str, text: str, url: str, info: Any = None,
+               session: Protection | None = None) -> Rendition:
+    init, segments, complete, protection = _segments(text, url)
     if not complete:
         raise ManifestError(f"{url}: live playlists (no EXT-X-ENDLIST) are not supported yet")
     width, height = (info.resolution if info is not None and info.resolution else (0, 0))
     return Rendition(
         id=rid, bandwidth_bps=bandwidth, codecs=codecs, segments=segments, init=init,
         width=width, height=height, frame_rate=float(info.frame_rate or 0) if info is not None else 0.0,
+        protection=protection or session,
     )
 
 
@@ -119,6 +182,11 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
             raise ManifestError(f"{url}: media playlist {uri} was not loaded")
         return playlists[absolute], absolute
 
+    session: Protection | None = None
+    for i, key in enumerate(master.session_keys):
+        _, session = _key(key, url, f"{url} EXT-X-SESSION-KEY #{i}")
+        if session is not None:
+            break
     video: list[Rendition] = []
     audio_only: list[Rendition] = []
     for i, variant in enumerate(master.playlists):
@@ -127,7 +195,7 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
             raise ManifestError(f"{url}: EXT-X-STREAM-INF #{i} has no BANDWIDTH")
         codecs = info.codecs or ""
         body, absolute = media_text(variant.uri)
-        rendition = _rendition(str(i), int(info.bandwidth), codecs, body, absolute, info)
+        rendition = _rendition(str(i), int(info.bandwidth), codecs, body, absolute, info, session)
         kinds = _codec_kinds(codecs)
         (audio_only if kinds == {"audio"} else video).append(rendition)
     tracks: list[Track] = []
@@ -140,7 +208,8 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
             continue
         body, absolute = media_text(m.uri)
         key = (m.language or "", m.group_id or "")
-        groups.setdefault(key, []).append(_rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute))
+        groups.setdefault(key, []).append(
+            _rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute, session=session))
         labels[key] = m.name or ""
     for key, renditions in groups.items():
         tracks.append(Track("audio", tuple(renditions), language=key[0], label=labels[key]))

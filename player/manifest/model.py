@@ -43,10 +43,35 @@ class SegmentRef:
     duration_s: float = 0.0
     number: int = 0
     byte_range: ByteRange | None = None
+    key: SegmentKey | None = None
 
     @property
     def end_s(self) -> float:
         return self.start_s + self.duration_s
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """What a manifest says about a rendition's protection: the keys and where to get them.
+
+    Init segments (``tenc``, ``pssh``) may name more KIDs; the player adds those when it sees them.
+    """
+
+    kids: tuple[bytes, ...] = ()
+    license_url: str | None = None
+    scheme: str = ""
+    """``cenc``/``cbcs``/``cens``/``cbc1`` when the manifest says, else empty."""
+    key_uri: str | None = None
+    """HLS: where the key itself lives (``KEYFORMAT="identity"``), fetched like a segment."""
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentKey:
+    """HLS ``METHOD=AES-128``: the whole segment is AES-CBC encrypted with this key."""
+
+    uri: str
+    iv: bytes | None
+    """None means the media sequence number, as RFC 8216 says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +87,7 @@ class Rendition:
     height: int = 0
     frame_rate: float = 0.0
     mime_type: str = ""
+    protection: Protection | None = None
     index: SegmentRef | None = None
     """Where a segment index (``sidx``) still to be loaded lives; segments are empty until then."""
     _starts: tuple[float, ...] = field(default=(), repr=False, compare=False)

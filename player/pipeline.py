@@ -1,0 +1,119 @@
+"""From a scheduled fetch to clear bytes for a track's stream: download, decrypt, remux.
+
+One pipeline per opened presentation. It keeps what segments share: init segments (fetched once
+per rendition), CENC decryptors (one per protected init), and one remuxer per track (recreated
+when the stream restarts after a seek).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drm import bmff
+from drm.cipher import SampleCryptoError, decrypt_segment_aes128, hls_sequence_iv
+from drm.mp4decrypt import DecryptError, Decryptor, MissingKeyError
+from player.fetcher import Fetcher, FetchError, FetchResult
+from player.keys import KeyStore, KeyUnavailable
+from player.manifest.model import Rendition, SegmentRef
+from player.remux import Remuxer, RemuxError
+from player.scheduler import Fetch
+
+
+class PipelineError(Exception):
+    """A segment that cannot be made playable; ``code`` says which stage (network, drm, media)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    data: bytes
+    """Clear bytes to append to the track's stream."""
+    fetched: FetchResult
+    """The media segment's download, for the ABR (size and timing of the bytes on the wire)."""
+
+
+class MediaPipeline:
+    def __init__(self, fetcher: Fetcher, keys: KeyStore) -> None:
+        self._fetcher = fetcher
+        self._keys = keys
+        self._inits: dict[str, bytes] = {}
+        self._decryptors: dict[str, Decryptor | None] = {}
+        self._remuxers: dict[str, Remuxer] = {}
+
+    def restart(self, kinds: list[str]) -> None:
+        """New streams (at open and after a seek): each begins again with an init segment."""
+        self._remuxers = {kind: Remuxer(kind) for kind in kinds}
+
+    async def deliver(self, action: Fetch, rendition: Rendition) -> Delivered:
+        try:
+            return await self._deliver(action, rendition)
+        except FetchError as exc:
+            raise PipelineError("network", str(exc)) from None
+        except KeyUnavailable as exc:
+            raise PipelineError(exc.code, str(exc)) from None
+        except MissingKeyError as exc:
+            raise PipelineError("drm-no-key", str(exc)) from None
+        except (DecryptError, SampleCryptoError) as exc:
+            raise PipelineError("drm", f"{action.segment.url}: {exc}") from None
+        except (RemuxError, bmff.BoxError) as exc:
+            raise PipelineError("media", f"{action.segment.url}: {exc}") from None
+
+    async def _deliver(self, action: Fetch, rendition: Rendition) -> Delivered:
+        init: bytes | None = None
+        decryptor: Decryptor | None = None
+        if rendition.init is not None:
+            raw_init = await self._init(rendition.init)
+            decryptor = await self._decryptor(rendition, _ref_key(rendition.init), raw_init)
+            if action.init is not None:
+                init = decryptor.clear_init() if decryptor is not None else raw_init
+        fetched = await self._fetcher.get(action.segment.url, action.segment.byte_range)
+        data = fetched.data
+        if action.segment.key is not None:
+            data = await self._decrypt_aes128(action.segment, data)
+        if decryptor is not None:
+            try:
+                data = decryptor.decrypt_segment(data)
+            except MissingKeyError as exc:  # key rotation: a fragment names a KID the init did not
+                await self._keys.ensure([exc.kid], rendition.protection.license_url if rendition.protection else None)
+                decryptor.add_keys(self._keys.keys)
+                data = decryptor.decrypt_segment(data)
+        return Delivered(self._remuxers[action.kind].push(action.rendition, init, data), fetched)
+
+    async def _init(self, ref: SegmentRef) -> bytes:
+        key = _ref_key(ref)
+        if key not in self._inits:
+            self._inits[key] = (await self._fetcher.get(ref.url, ref.byte_range)).data
+        return self._inits[key]
+
+    async def _decryptor(self, rendition: Rendition, cache_key: str, init: bytes) -> Decryptor | None:
+        """The decryptor for a protected init (with its keys in hand), None for clear media."""
+        if cache_key in self._decryptors:
+            return self._decryptors[cache_key]
+        decryptor: Decryptor | None = Decryptor(init)
+        assert decryptor is not None
+        if not decryptor.protected:
+            decryptor = None
+        else:
+            protection = rendition.protection
+            kids = list(decryptor.kids) + list(protection.kids if protection else ())
+            if protection is not None and protection.key_uri is not None:
+                key = await self._keys.raw_key(protection.key_uri)
+                decryptor.add_keys({kid: key for kid in kids})
+            else:
+                await self._keys.ensure(kids, protection.license_url if protection else None)
+                decryptor.add_keys(self._keys.keys)
+        self._decryptors[cache_key] = decryptor
+        return decryptor
+
+    async def _decrypt_aes128(self, segment: SegmentRef, data: bytes) -> bytes:
+        assert segment.key is not None
+        key = await self._keys.raw_key(segment.key.uri)
+        iv = segment.key.iv or hls_sequence_iv(segment.number)
+        return decrypt_segment_aes128(data, key, iv)
+
+
+def _ref_key(ref: SegmentRef) -> str:
+    return f"{ref.url}#{ref.byte_range.header if ref.byte_range else ''}"
