@@ -64,10 +64,11 @@ _U64 = struct.Struct(">Q")
 _AVCC_HEAD = struct.Struct(">6B")
 _TREX = struct.Struct(">5I")
 
-# Boxes whose payload is nothing but child boxes.
+# Boxes whose payload is nothing but child boxes. (``udta`` is left out on purpose: writers
+# often end it with a 32-bit zero terminator that is not a box, so it is carried as opaque bytes.)
 _CONTAINERS = frozenset(
     {"moov", "trak", "mdia", "minf", "stbl", "dinf", "edts", "mvex", "moof", "traf", "mfra",
-     "udta", "sinf", "schi", "rinf", "tref", "strk", "strd", "meco"}
+     "sinf", "schi", "rinf", "tref", "strk", "strd", "meco"}
 )
 # Full boxes whose children follow version/flags and, for tables of entries, an entry count.
 _FULL_CONTAINERS = {"stsd": 8, "dref": 8, "meta": 4}
@@ -285,6 +286,8 @@ def child_offset(box: Box) -> int | None:
     """Bytes between a box's payload start and its first child, or None if it holds no boxes."""
     if box.type in _CONTAINERS:
         return 0
+    if box.type == "meta" and bytes(box.buf[box.payload_offset + 4 : box.payload_offset + 8]) == b"hdlr":
+        return 0  # QuickTime's meta is a plain container: its first child, hdlr, starts at once
     if box.type in _FULL_CONTAINERS:
         return _FULL_CONTAINERS[box.type]
     if not box.path.endswith(f"stsd/{box.type}"):
@@ -930,7 +933,7 @@ def write_fragment(fragment: Fragment, samples: Mapping[int, Sequence[Sample]] |
     samples = samples or {}
     extra_boxes = extra_boxes or {}
     moof_parts: list[bytearray] = []
-    patches: list[tuple[int, int]] = []  # (byte position in moof payload, offset within mdat data)
+    patches: list[tuple[int, int]] = []  # (data_offset field's position in the moof, offset in mdat data)
     payloads: list[Buffer] = []
     data_size = 0
     moof_len = 8  # the moof header itself

@@ -410,3 +410,12 @@ def test_protection_boxes_kept_with_saio_repointed_or_dropped() -> None:
     clear = parse_fragment(write_fragment(fragment, drop_protection=True))
     assert [b.type for b in clear.traf(1).box.children()] == ["tfhd", "sgpd", "trun"]
     assert clear.pssh == () and [bytes(s.data) for s in clear.samples(1)] == [b"xx", b"yy"]
+
+
+def test_udta_terminator_and_quicktime_meta_survive_rewrites() -> None:
+    udta = build_box("udta", [build_box("name", b"x"), bytes(4)])  # QuickTime's zero terminator
+    qt_meta = build_box("meta", [build_full_box("hdlr", 0, 0, bytes(20)), build_box("keys", b"")])
+    iso_meta = build_full_box("meta", 0, 0, [build_full_box("hdlr", 0, 0, bytes(20)), build_box("ilst", b"")])
+    moov = build_box("moov", [udta, qt_meta, iso_meta])
+    assert rewrite_boxes(moov, lambda box: None) == moov
+    assert [b.type for b in find_all(moov, "moov/meta/*")] == ["hdlr", "keys", "hdlr", "ilst"]
