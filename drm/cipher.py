@@ -26,7 +26,7 @@ decryption of every encrypted block followed by a numpy XOR with each block's pr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Union
 
 import numpy as np
@@ -127,7 +127,7 @@ def _pattern_rows(arr: np.ndarray, ranges: list[tuple[int, int]], crypt: int, sk
 
 def transform_sample(scheme: str, key: bytes, iv: bytes, data: Buffer, subsamples: Sequence[Subsample] | None = None,
                      crypt_byte_block: int = 0, skip_byte_block: int = 0, *, encrypt: bool = False) -> bytes:
-    """Encrypt or decrypt one sample in place of a copy; see the module docstring for the rules.
+    """Encrypt or decrypt one sample, returning a new one; see the module docstring for the rules.
 
     ``iv`` is the per-sample IV or the constant IV (8 or 16 bytes). The pattern applies to
     ``cens`` and ``cbcs`` only.
@@ -140,55 +140,51 @@ def transform_sample(scheme: str, key: bytes, iv: bytes, data: Buffer, subsample
     ranges = protected_ranges(len(out), subsamples)
     if not ranges:
         return bytes(out)
-    view = memoryview(out)
-    patterned = scheme in ("cens", "cbcs")
-    if scheme == "cenc" or (scheme == "cens" and crypt_byte_block == skip_byte_block == 0):
-        result = _ctr(key, iv, b"".join(view[a : a + n] for a, n in ranges))
-        pos = 0
-        for start, length in ranges:
-            view[start : start + length] = result[pos : pos + length]
-            pos += length
-        return bytes(out)
-    if scheme == "cbc1":
+    unpatterned = crypt_byte_block == skip_byte_block == 0
+    if scheme == "cenc" or (scheme == "cens" and unpatterned):
+        _contiguous(memoryview(out), ranges, lambda joined: _ctr(key, iv, joined))
+    elif scheme == "cbc1":
         whole = [(a, n - n % BLOCK) for a, n in ranges if n >= BLOCK]
-        if whole:
-            result = _cbc(key, iv, b"".join(view[a : a + n] for a, n in whole), encrypt)
-            pos = 0
-            for start, length in whole:
-                view[start : start + length] = result[pos : pos + length]
-                pos += length
-        return bytes(out)
-    assert patterned
-    arr = np.frombuffer(out, dtype=np.uint8)
-    rows = _pattern_rows(arr, ranges, crypt_byte_block, skip_byte_block)
-    picked = [region[mask] for region, mask in rows]
-    if scheme == "cens":
-        gathered = np.concatenate(picked)
-        if gathered.size:
-            done = np.frombuffer(_ctr(key, iv, gathered.tobytes()), dtype=np.uint8).reshape(-1, BLOCK)
-            _scatter(rows, picked, done)
-        return bytes(out)
-    iv_row = np.frombuffer(iv, dtype=np.uint8).reshape(1, BLOCK)
-    if encrypt:
-        done_parts = [np.frombuffer(_cbc(key, iv, blocks.tobytes(), True), dtype=np.uint8).reshape(-1, BLOCK)
-                      if len(blocks) else blocks for blocks in picked]
-        _scatter(rows, picked, np.concatenate(done_parts))
-        return bytes(out)
+        _contiguous(memoryview(out), whole, lambda joined: _cbc(key, iv, joined, encrypt))
+    else:
+        rows = _pattern_rows(np.frombuffer(out, dtype=np.uint8), ranges, crypt_byte_block, skip_byte_block)
+        picked = [region[mask] for region, mask in rows]
+        if scheme == "cens":
+            done = _blocks(_ctr(key, iv, np.concatenate(picked).tobytes()))
+        elif encrypt:
+            done = np.concatenate([_blocks(_cbc(key, iv, blocks.tobytes(), True)) for blocks in picked])
+        else:
+            done = _cbcs_decrypt(key, iv, picked)
+        _scatter(rows, picked, done)
+    return bytes(out)
+
+
+def _blocks(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8).reshape(-1, BLOCK)
+
+
+def _contiguous(view: memoryview, ranges: list[tuple[int, int]], transform: Callable[[bytes], bytes]) -> None:
+    """Join the ranges, transform them in one call, write the result back over them."""
+    if not ranges:
+        return
+    result = transform(b"".join(view[a : a + n] for a, n in ranges))
+    pos = 0
+    for start, length in ranges:
+        view[start : start + length] = result[pos : pos + length]
+        pos += length
+
+
+def _cbcs_decrypt(key: bytes, iv: bytes, picked: list[np.ndarray]) -> np.ndarray:
+    """Each subsample's encrypted blocks are a CBC chain from the IV: decrypt every block in one
+    ECB call, then XOR each with its predecessor (the IV for a subsample's first block)."""
     gathered = np.concatenate(picked)
     if len(picked) == 1:
-        plain = np.frombuffer(_cbc(key, iv, gathered.tobytes(), False), dtype=np.uint8).reshape(-1, BLOCK)
-    elif gathered.size:
-        # Each block's plaintext is D(block) XOR its predecessor; a range's first block uses the IV.
-        previous = np.empty_like(gathered)
-        previous[1:] = gathered[:-1]
-        starts = np.cumsum([0] + [len(blocks) for blocks in picked[:-1]])
-        previous[starts[starts < len(gathered)]] = iv_row
-        plain = np.frombuffer(_ecb_decrypt(key, gathered.tobytes()), dtype=np.uint8).reshape(-1, BLOCK)
-        plain = plain ^ previous
-    else:
-        return bytes(out)
-    _scatter(rows, picked, plain)
-    return bytes(out)
+        return _blocks(_cbc(key, iv, gathered.tobytes(), False))
+    previous = np.empty_like(gathered)
+    previous[1:] = gathered[:-1]
+    starts = np.cumsum([0] + [len(blocks) for blocks in picked[:-1]])
+    previous[starts[starts < len(gathered)]] = np.frombuffer(iv, dtype=np.uint8)
+    return _blocks(_ecb_decrypt(key, gathered.tobytes())) ^ previous
 
 
 def _scatter(rows: list[tuple[np.ndarray, np.ndarray | slice]], picked: list[np.ndarray], done: np.ndarray) -> None:
