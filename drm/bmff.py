@@ -84,6 +84,10 @@ _TEXT_ENTRIES = frozenset({"wvtt", "tx3g", "encs"})
 _VISUAL_ENTRY_FIELDS = 78  # SampleEntry (8) + VisualSampleEntry fields (70)
 _AUDIO_ENTRY_FIELDS = 28   # SampleEntry (8) + AudioSampleEntry fields (20)
 
+REWRITE_SAFE_PREFIX = frozenset({"styp", "prft", "emsg"})
+"""Boxes before a ``moof`` that stay true when the fragment is re-written (``sidx`` does not:
+it records sizes)."""
+
 PIFF_SENC_UUID = bytes.fromhex("a2394f525a9b4f14a2446c427c648df4")
 
 

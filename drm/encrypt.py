@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from drm.bmff import (
+    REWRITE_SAFE_PREFIX,
     Box,
     Buffer,
     Fragment,
@@ -192,7 +193,7 @@ class Encryptor:
                     continue
                 key = (keys or {}).get(traf.track_id, self.tracks[traf.track_id])
                 samples[traf.track_id], extra[traf.track_id] = self._protect(fragment, traf, key, clear)
-            prefix = [b.raw for b in fragment.prefix if b.type in ("styp", "prft", "emsg")]
+            prefix = [b.raw for b in fragment.prefix if b.type in REWRITE_SAFE_PREFIX]
             out.append(write_fragment(fragment, samples, drop_protection=True, extra_boxes=extra, prefix=prefix))
         return b"".join(out)
 

@@ -5,7 +5,8 @@ with which default KIDs) and then decrypts media segments one at a time, as the 
 Output is clear media any demuxer plays: :meth:`Decryptor.clear_init` turns ``encv``/``enca``
 back into the ``frma`` format without ``sinf`` and ``pssh``; each fragment is re-written with its
 samples decrypted, ``senc``/``saiz``/``saio``/``seig`` groups and ``pssh`` dropped, and data
-offsets recomputed. ``sidx`` boxes are dropped (their sizes no longer hold). Non-fragmented
+offsets recomputed. Of the boxes before a ``moof`` only ``styp``/``prft``/``emsg`` are kept (``sidx``
+records sizes that no longer hold). Non-fragmented
 files (as ffmpeg's MP4 muxer encrypts them) are decrypted in place by
 :meth:`Decryptor.decrypt_sample_tables`.
 
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from drm.bmff import (
+    REWRITE_SAFE_PREFIX,
     Box,
     BoxError,
     Buffer,
@@ -61,10 +63,6 @@ from drm.protection import (
     sample_encryption,
     table_encryption,
 )
-
-KEPT_PREFIX_BOXES = frozenset({"styp", "prft", "emsg"})
-"""Boxes before a ``moof`` that stay in the output; others (``sidx``, ``free``...) are dropped."""
-
 
 class DecryptError(ValueError):
     """Protected media that cannot be decrypted."""
@@ -203,7 +201,7 @@ class Decryptor:
         """Every fragment of a media segment (or of a whole file after its ``moov``), decrypted."""
         out = []
         for fragment in iter_fragments(data, self.init):
-            prefix = [b.raw for b in fragment.prefix if b.type in KEPT_PREFIX_BOXES]
+            prefix = [b.raw for b in fragment.prefix if b.type in REWRITE_SAFE_PREFIX]
             out.append(write_fragment(fragment, self._clear_samples(fragment), drop_protection=True, prefix=prefix))
         return b"".join(out)
 

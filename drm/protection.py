@@ -18,7 +18,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from drm.bmff import PIFF_SENC_UUID, Box, BoxError, Reader, TrackFragment, build_box, build_full_box
+from drm.bmff import (
+    PIFF_SENC_UUID,
+    Box,
+    BoxError,
+    Reader,
+    TrackFragment,
+    build_box,
+    build_full_box,
+    is_protection_box,
+)
 from drm.cipher import Subsample
 from drm.keys import KEY_SIZE
 
@@ -228,10 +237,8 @@ class _Table:
 
 
 def _grouping_box(table: _Table, box_type: str) -> Box | None:
-    for box in table.boxes(box_type):
-        if bytes(box.buf[box.payload_offset + 4 : min(box.payload_offset + 8, box.end)]) == b"seig":
-            return box
-    return None
+    """The ``sbgp`` or ``sgpd`` of the ``seig`` grouping."""
+    return next((box for box in table.boxes(box_type) if is_protection_box(box)), None)
 
 
 def _sample_params(table: _Table, defaults: EncryptionParams,
