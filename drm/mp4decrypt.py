@@ -1,14 +1,13 @@
-"""Decrypting protected fragmented MP4 into clear fragmented MP4, like Bento4's ``mp4decrypt``.
+"""Decrypting protected MP4 into clear MP4, like Bento4's ``mp4decrypt``.
 
 :class:`Decryptor` reads an init segment once (which tracks are protected, by which scheme,
 with which default KIDs) and then decrypts media segments one at a time, as the player needs.
 Output is clear media any demuxer plays: :meth:`Decryptor.clear_init` turns ``encv``/``enca``
 back into the ``frma`` format without ``sinf`` and ``pssh``; each fragment is re-written with its
 samples decrypted, ``senc``/``saiz``/``saio``/``seig`` groups and ``pssh`` dropped, and data
-offsets recomputed. Of the boxes before a ``moof`` only ``styp``/``prft``/``emsg`` are kept (``sidx``
-records sizes that no longer hold). Non-fragmented
-files (as ffmpeg's MP4 muxer encrypts them) are decrypted in place by
-:meth:`Decryptor.decrypt_sample_tables`.
+offsets recomputed. Of the boxes before a ``moof`` only ``styp``/``prft``/``emsg`` are kept
+(``sidx`` records sizes that no longer hold). Non-fragmented files (as ffmpeg's MP4 muxer
+encrypts them) are decrypted in place by :meth:`Decryptor.decrypt_sample_tables`.
 
 In the player::
 
