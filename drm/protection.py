@@ -36,6 +36,8 @@ _SUBSAMPLE = struct.Struct(">HI")
 _PARAMS_HEAD = struct.Struct(">BBBB16s")  # reserved, crypt/skip, isProtected, IV size, KID
 
 SENC_USE_SUBSAMPLES = 0x2
+PATTERN_SCHEMES = frozenset({"cens", "cbcs"})
+"""Schemes whose ``tenc`` is version 1, pattern fields present even when 0:0 (audio)."""
 LOCAL_GROUP_BASE = 0x10000
 """``sbgp`` indexes above this refer to the fragment's own ``sgpd``; below, to the init's."""
 
@@ -113,8 +115,13 @@ class EncryptionParams:
     def has_pattern(self) -> bool:
         return bool(self.crypt_byte_block or self.skip_byte_block)
 
-    def to_tenc(self) -> bytes:
-        return build_full_box("tenc", 1 if self.has_pattern else 0, 0, self.payload())
+    def to_tenc(self, version: int | None = None) -> bytes:
+        """A ``tenc``; version 1 (with the pattern fields) when there is a pattern, unless given."""
+        if version is None:
+            version = 1 if self.has_pattern else 0
+        if version == 0 and self.has_pattern:
+            raise ValueError("a tenc of version 0 cannot carry a pattern")
+        return build_full_box("tenc", version, 0, self.payload())
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +153,7 @@ class ProtectionScheme:
         return build_box("sinf", [
             build_box("frma", self.original_format.encode("latin-1")),
             build_full_box("schm", 0, 0, [self.scheme.encode("latin-1"), _U32.pack(self.scheme_version)]),
-            build_box("schi", self.defaults.to_tenc()),
+            build_box("schi", self.defaults.to_tenc(1 if self.scheme in PATTERN_SCHEMES else 0)),
         ])
 
 

@@ -11,7 +11,7 @@ from drm.clearkey import CLEARKEY_SYSTEM_ID, COMMON_SYSTEM_ID
 from drm.encrypt import Encryptor, TrackKey
 from drm.keys import ZERO_KID
 from drm.mp4decrypt import Decryptor, MissingKeyError
-from drm.protection import EncryptionParams, Pssh, build_seig_group, parse_seig_group
+from drm.protection import EncryptionParams, ProtectionScheme, Pssh, build_seig_group, parse_seig_group
 
 from .conftest import Media
 
@@ -104,3 +104,14 @@ def test_sample_groups_pointing_into_the_init(media: Media) -> None:
     original = next(iter_fragments(chunk, parse_init(init)))
     assert [bytes(s.data) for s in clear.samples(1)] == [bytes(s.data) for s in original.samples(1)]
     assert find(decryptor.clear_init(), "moov/trak/mdia/minf/stbl/sgpd") is None
+
+
+@pytest.mark.parametrize(("scheme", "version"), [("cenc", 0), ("cbc1", 0), ("cens", 1), ("cbcs", 1)])
+def test_sinf_tenc_version_follows_the_scheme(scheme: str, version: int) -> None:
+    audio = EncryptionParams(True, 0, KID, bytes(16)) if scheme == "cbcs" else EncryptionParams(True, 16, KID)
+    sinf = ProtectionScheme(scheme, 0x10000, "mp4a", audio)
+    raw = sinf.to_sinf()
+    assert find(raw, "sinf/schi/tenc").payload[0] == version
+    assert ProtectionScheme.parse(_box(raw)) == sinf
+    with pytest.raises(ValueError, match="version 0 cannot carry a pattern"):
+        EncryptionParams(True, 8, KID, crypt_byte_block=1, skip_byte_block=9).to_tenc(0)
