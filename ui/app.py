@@ -13,7 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import Q_ARG, QMetaObject, QTimer, QUrl
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine, qmlRegisterSingletonType
 from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
@@ -92,6 +92,10 @@ class Desktop:
         self.window.requestActivate()  # keyboard focus from the start, without a click
         self._closed = False
 
+    def play(self, title_id: str) -> None:
+        """Start playing ``title_id`` now, as if chosen on its page."""
+        QMetaObject.invokeMethod(self.window, "playTitle", Q_ARG(str, title_id))
+
     def close(self) -> None:
         """Save progress, free the video output, terminate mpv; idempotent."""
         if self._closed:
@@ -110,13 +114,18 @@ class Desktop:
         self.catalog.close()
 
 
-def run(catalog_url: str, *, argv: list[str] | None = None) -> int:
-    """Open the desktop app on ``catalog_url`` and return its exit status when it is closed."""
+def run(catalog_url: str, *, argv: list[str] | None = None, play: str | None = None) -> int:
+    """Open the desktop app on ``catalog_url`` and return its exit status when it is closed.
+
+    ``play`` is a title id to start playing at once (``marquee play ID`` with a display).
+    """
     prepare_graphics()
     app = QGuiApplication.instance() or QGuiApplication(sys.argv if argv is None else argv)
     app.setApplicationName("Marquee")
     app.setApplicationDisplayName("Marquee")
     desktop = Desktop(catalog_url)
+    if play:
+        desktop.play(play)
     # Ctrl-C in the terminal closes the window like the close button; the timer lets Python's
     # signal handler run while Qt's event loop is in C++.
     signal.signal(signal.SIGINT, lambda *_: app.quit())

@@ -16,7 +16,7 @@ import ctypes
 import threading
 
 import mpv
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QOpenGLContext
 from PySide6.QtQml import QmlNamedElement
 from PySide6.QtQuick import QQuickFramebufferObject, QQuickOpenGLUtils, QQuickWindow
@@ -32,6 +32,17 @@ def _get_proc_address(_userdata: ctypes.c_void_p, name: bytes) -> int:
     if context is None:
         return 0
     return int(context.getProcAddress(name))
+
+
+class _FrameRelay(QObject):
+    """Carries mpv's "a new frame is due" callback, made on one of mpv's threads, to the item.
+
+    mpv holds the callback until its render context is freed, which may be after the item is
+    gone; the relay belongs to the callback, not to QML, so it outlives the item, and Qt drops
+    the queued connection when the item dies.
+    """
+
+    frameDue = Signal()
 
 
 class _MpvRenderer(QQuickFramebufferObject.Renderer):
@@ -61,7 +72,9 @@ class _MpvRenderer(QQuickFramebufferObject.Renderer):
                     "opengl",
                     opengl_init_params={"get_proc_address": _get_proc_address},
                 )
-                self._context.update_cb = self._item.frameDue.emit
+                relay = _FrameRelay()
+                relay.frameDue.connect(self._item.update, Qt.ConnectionType.QueuedConnection)
+                self._context.update_cb = relay.frameDue.emit
             fbo = self.framebufferObject()
             self._context.render(
                 flip_y=False,
@@ -82,13 +95,10 @@ class _MpvRenderer(QQuickFramebufferObject.Renderer):
 class MpvVideoItem(QQuickFramebufferObject):
     """``MpvVideo { }`` in QML; give it an mpv core with :meth:`attach` (from Python)."""
 
-    frameDue = Signal()
-
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.core: mpv.MPV | None = None
         self._renderer: _MpvRenderer | None = None
-        self.frameDue.connect(self.update, Qt.ConnectionType.QueuedConnection)
         self.windowChanged.connect(self._watch_window)
 
     def attach(self, core: mpv.MPV | None) -> None:

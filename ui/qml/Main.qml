@@ -26,6 +26,17 @@ Window {
         if (screen === "player") playback.stop()
         history = history.slice(0, history.length - 1)
     }
+    // Straight to playing a title (``marquee play ID``): Back leads to its page, then home.
+    function playTitle(titleId: string) {
+        browse.openTitle(titleId)
+        titlePage.reset()
+        startPlayback(titleId, false)
+        history = ["home", "title", "player"]
+    }
+    function startPlayback(titleId, fromStart) {
+        playback.start(titleId, fromStart)
+        playerPage.reset()
+    }
     function pageFor(name) {
         return { "home": home, "title": titlePage, "search": searchPage, "player": playerPage }[name]
     }
@@ -83,9 +94,7 @@ Window {
             visible: opacity > 0
             Behavior on opacity { NumberAnimation { duration: Theme.normal } }
             onPlay: function (titleId, fromStart) {
-                playerPage.titleName = browse.title.title || ""
-                playback.start(titleId, fromStart)
-                playerPage.reset()
+                root.startPlayback(titleId, fromStart)
                 root.go("player")
             }
         }

@@ -5,7 +5,8 @@ import QtQuick
 // after a few seconds of playing.
 FocusScope {
     id: page
-    property string titleName: ""
+    // The title page's title is the one playing (Play is pressed there, or set up by playTitle).
+    readonly property string titleName: browse.title.id === playback.titleId ? (browse.title.title || "") : ""
     signal leave()
 
     property bool controlsShown: true
