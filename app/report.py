@@ -23,6 +23,11 @@ from player.events import (
 )
 
 
+MAX_STEP_S = 5.0
+"""Longest advance between two position reports still counted as playback, not a seek (the
+player reports four times a second, so even at 16x speed playback stays under it)."""
+
+
 @dataclass
 class PlaybackReport:
     """Accumulates events (from any thread) into summary metrics."""
@@ -56,16 +61,11 @@ class PlaybackReport:
         elif isinstance(event, FirstFrame):
             if event.after_seek:
                 self.seek_ms.append(event.startup_ms)
-                self._last_position = None
             elif self.startup_ms is None:
                 self.startup_ms = event.startup_ms
-        elif isinstance(event, Position):
-            if self._last_position is not None and 0 < event.position_s - self._last_position < 2.0:
-                step = event.position_s - self._last_position
-                self.played_s += step
-                if self._current_kbps is not None:
-                    self._kbps_seconds += step * self._current_kbps
             self._last_position = event.position_s
+        elif isinstance(event, Position):
+            self._advance(event.position_s)
         elif isinstance(event, RenditionSwitched):
             if event.from_kbps is not None:
                 self.switches += 1
@@ -84,8 +84,18 @@ class PlaybackReport:
             if event.fatal:
                 self.finished.set()
         elif isinstance(event, Ended):
+            self._advance(self.duration_s)  # the stretch after the last position report
             self.ended = True
             self.finished.set()
+
+    def _advance(self, position_s: float) -> None:
+        """Count media played since the last report; jumps (seeks) are not playback."""
+        if self._last_position is not None and 0 < position_s - self._last_position < MAX_STEP_S:
+            step = position_s - self._last_position
+            self.played_s += step
+            if self._current_kbps is not None:
+                self._kbps_seconds += step * self._current_kbps
+        self._last_position = position_s
 
     @property
     def mean_video_kbps(self) -> float:

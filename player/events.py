@@ -48,6 +48,8 @@ class FirstFrame(PlayerEvent):
 
     startup_ms: float
     after_seek: bool = False
+    position_s: float = 0.0
+    """Where the picture starts: the start or seek target, give or take a frame."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,9 @@ class LiveSession:
         if self.scheduler is None or self.closed or self.scheduler.started:
             return
         self.scheduler.on_first_frame()
-        self._emit(FirstFrame((time.monotonic() - self._requested_at) * 1000, after_seek=self._seeking))
+        position = self._mpv.time_pos
+        self._emit(FirstFrame((time.monotonic() - self._requested_at) * 1000, after_seek=self._seeking,
+                              position_s=float(position) if position is not None else self.scheduler.position_s))
         self._set_state(State.PAUSED if self._mpv.pause else State.PLAYING)
 
     def on_end_of_file(self) -> None:

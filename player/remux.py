@@ -33,6 +33,8 @@ class _TrackFormat:
     length_size: int
     parameter_sets: bytes
     """In-band form (length-prefixed NAL units, in the base stream's length size)."""
+    init: bmff.InitSegment
+    """The rendition's parsed init: fragments may lean on its ``trex`` defaults."""
 
 
 def _track_format(init: bytes, kind: str) -> _TrackFormat:
@@ -45,7 +47,7 @@ def _track_format(init: bytes, kind: str) -> _TrackFormat:
     config = entry.codec_config
     length_size = config.length_size if config is not None else 0
     parameter_sets = bmff.in_band_parameter_sets(config) if config is not None else b""
-    return _TrackFormat(track.track_id, track.timescale, entry.original_format, length_size, parameter_sets)
+    return _TrackFormat(track.track_id, track.timescale, entry.original_format, length_size, parameter_sets, parsed)
 
 
 def _relength(data: bytes | memoryview, old: int, new: int) -> bytes:
@@ -117,7 +119,7 @@ class Remuxer:
         assert base is not None
         scale = base.timescale / fmt.timescale
         out = []
-        for fragment in bmff.iter_fragments(segment):
+        for fragment in bmff.iter_fragments(segment, fmt.init):
             traf = next((t for t in fragment.trafs if t.track_id == fmt.track_id), fragment.trafs[0])
             samples = fragment.samples_of(traf)
             if fmt.length_size != base.length_size:

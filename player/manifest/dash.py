@@ -18,7 +18,7 @@ from xml.parsers.expat import ExpatError
 
 from mpegdash.parser import MPEGDASHParser
 
-from drm.keys import KeyFormatError, parse_kid
+from drm.sources import KeySourceError, dash_protection
 
 from player.manifest.model import (
     ByteRange,
@@ -36,11 +36,6 @@ _ISO_DURATION = re.compile(
     r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
 _TEMPLATE_VAR = re.compile(r"\$(RepresentationID|Number|Time|Bandwidth|SubNumber)(%0\d+d)?\$|\$\$")
-_MP4_PROTECTION = "urn:mpeg:dash:mp4protection:2011"
-_KEY_SYSTEMS_WITH_LAURL = (
-    "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e",  # ClearKey
-    "urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b",  # W3C common
-)
 _TEMPLATE_ATTRS = (
     "media", "initialization", "timescale", "duration", "start_number", "presentation_time_offset",
     "segment_timelines",
@@ -214,30 +209,15 @@ def _children(element: ET.Element, name: str) -> list[ET.Element]:
 
 
 def _protection(elements: list[ET.Element], base: str, where: str) -> Protection | None:
-    """ContentProtection descriptors: ``cenc:default_KID``, the mp4protection scheme, and a
-    ClearKey license URL from ``dashif:laurl`` or ``clearkey:Laurl``."""
-    if not elements:
+    """ContentProtection descriptors (read by :func:`drm.sources.dash_protection`) in the model."""
+    try:
+        found = dash_protection(elements)
+    except KeySourceError as exc:
+        raise ManifestError(f"{where}: {exc}") from None
+    if found is None:
         return None
-    kids: list[bytes] = []
-    scheme = ""
-    license_url = None
-    for cp in elements:
-        uri = (cp.get("schemeIdUri") or "").lower()
-        for name, value in cp.attrib.items():
-            if _local(name) == "default_KID":
-                try:
-                    kid = parse_kid(value)
-                except KeyFormatError:
-                    raise ManifestError(f"{where}: ContentProtection default_KID {value!r} is not a key ID") from None
-                if kid not in kids:
-                    kids.append(kid)
-        if uri == _MP4_PROTECTION:
-            scheme = cp.get("value") or ""
-        if uri in _KEY_SYSTEMS_WITH_LAURL:
-            laurl = next((c for c in cp if _local(c.tag).lower() == "laurl" and (c.text or "").strip()), None)
-            if laurl is not None:
-                license_url = urljoin(base, (laurl.text or "").strip())
-    return Protection(kids=tuple(kids), license_url=license_url, scheme=scheme)
+    license_url = urljoin(base, found.license_url) if found.license_url else None
+    return Protection(kids=found.kids, license_url=license_url, scheme=found.scheme or "")
 
 
 def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: float, where: str,

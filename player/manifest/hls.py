@@ -14,10 +14,7 @@ from urllib.parse import urljoin
 
 import m3u8
 
-from drm.keys import KeyFormatError, parse_kid
-
-_SAMPLE_SCHEMES = {"SAMPLE-AES": "cbcs", "SAMPLE-AES-CTR": "cenc"}
-_CLEARKEY_FORMATS = ("org.w3.clearkey", "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e")
+from drm.sources import KeySourceError, parse_hls_key
 
 from player.manifest.model import (
     ByteRange,
@@ -66,52 +63,48 @@ def _byte_range(spec: str | None, next_offset: int, where: str) -> ByteRange | N
     return ByteRange(first, first + size - 1)
 
 
-def _iv(text: str | None, where: str) -> bytes | None:
-    if not text:
-        return None
-    digits = text[2:] if text.lower().startswith("0x") else text
-    try:
-        iv = bytes.fromhex(digits.rjust(32, "0"))
-    except ValueError:
-        iv = b""
-    if len(iv) != 16:
-        raise ManifestError(f"{where}: IV {text!r} is not 128 bits of hex")
-    return iv
-
-
-def _sample_protection(key: m3u8.Key, url: str, where: str) -> Protection:
-    """``SAMPLE-AES``/``SAMPLE-AES-CTR`` on fMP4: CENC with the key from the URI (``identity``)
-    or from a ClearKey license server (``org.w3.clearkey``)."""
-    keyformat = (key.keyformat or "identity").lower()
-    uri = urljoin(url, key.uri) if key.uri else None
-    kids: tuple[bytes, ...] = ()
+def _attribute_text(key: m3u8.Key) -> str:
+    """The key tag's attribute list again, KEYID included (``m3u8`` keeps it aside)."""
+    parts = [f"METHOD={key.method}"]
+    if key.uri:
+        parts.append(f'URI="{key.uri}"')
+    if key.iv:
+        parts.append(f"IV={key.iv}")
+    if key.keyformat:
+        parts.append(f'KEYFORMAT="{key.keyformat}"')
     keyid = key._extra_params.get("keyid")
     if keyid:
-        try:
-            kids = (parse_kid(keyid),)
-        except KeyFormatError:
-            raise ManifestError(f"{where}: KEYID {keyid!r} is not a key ID") from None
-    scheme = _SAMPLE_SCHEMES[key.method.upper()]
-    if keyformat == "identity":
-        return Protection(kids=kids, scheme=scheme, key_uri=uri)
-    if keyformat in _CLEARKEY_FORMATS:
-        license_url = uri if uri and not uri.startswith("data:") else None
-        return Protection(kids=kids, scheme=scheme, license_url=license_url)
-    raise ManifestError(f"{where}: KEYFORMAT {key.keyformat!r} is not supported (identity or org.w3.clearkey)")
+        parts.append(f"KEYID={keyid}")
+    return ",".join(parts)
 
 
 def _key(key: m3u8.Key | None, url: str, where: str) -> tuple[SegmentKey | None, Protection | None]:
-    """What an ``EXT-X-KEY`` means for the segments after it."""
-    method = (key.method or "NONE").upper() if key is not None else "NONE"
-    if key is None or method == "NONE":
+    """What an ``EXT-X-KEY`` means for the segments after it: a whole-segment AES-128 key, or
+    sample protection (CENC on fMP4) with its key URI or ClearKey license server."""
+    if key is None:
         return None, None
-    if method == "AES-128":
-        if not key.uri:
-            raise ManifestError(f"{where}: METHOD=AES-128 without URI")
-        return SegmentKey(urljoin(url, key.uri), _iv(key.iv, where)), None
-    if method in _SAMPLE_SCHEMES:
-        return None, _sample_protection(key, url, where)
-    raise ManifestError(f"{where}: EXT-X-KEY METHOD={key.method} is not supported")
+    try:
+        parsed = parse_hls_key(_attribute_text(key))
+        inline = parsed.data()
+    except KeySourceError as exc:
+        raise ManifestError(f"{where}: {exc}") from None
+    if parsed.scheme is None:
+        return None, None
+    uri = urljoin(url, parsed.uri) if parsed.uri and inline is None else None
+    if parsed.scheme == "aes-128":
+        if uri is None:
+            raise ManifestError(f"{where}: METHOD=AES-128 needs a key URL")
+        return SegmentKey(uri, parsed.iv), None
+    kids = (parsed.kid,) if parsed.kid else ()
+    if parsed.identity:
+        if uri is None:
+            raise ManifestError(f"{where}: KEYFORMAT identity needs a key URL")
+        return None, Protection(kids, scheme=parsed.scheme, key_uri=uri)
+    if parsed.clearkey:
+        if inline is not None and len(inline) == 16 and not kids:
+            kids = (inline,)
+        return None, Protection(kids, scheme=parsed.scheme, license_url=uri)
+    raise ManifestError(f"{where}: KEYFORMAT {parsed.keyformat!r} is not supported (identity or ClearKey)")
 
 
 def _segments(

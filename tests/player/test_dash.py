@@ -117,3 +117,26 @@ def test_template_identifiers() -> None:
 def test_malformed_input_names_what_and_where(text: str, message: str) -> None:
     with pytest.raises(ManifestError, match=message):
         parse(text, URL)
+
+
+def test_content_protection_gives_kids_scheme_and_license_url() -> None:
+    body = """<AdaptationSet contentType="video" xmlns:cenc="urn:mpeg:cenc:2013" xmlns:dashif="https://dashif.org/CPS">
+      <ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cbcs"
+                         cenc:default_KID="11111111-2222-3333-4444-555555555555"/>
+      <ContentProtection schemeIdUri="urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e">
+        <dashif:laurl>/license</dashif:laurl></ContentProtection>
+      <SegmentTemplate media="$Number$.m4s" initialization="i.mp4" duration="4" timescale="1"/>
+      <Representation id="v" bandwidth="1"/></AdaptationSet>"""
+    protection = parse(mpd(body), URL).first("video").renditions[0].protection
+    assert protection.kids == (bytes.fromhex("11111111222233334444555555555555"),)
+    assert protection.scheme == "cbcs"
+    assert protection.license_url == "https://cdn.example/license"
+
+
+def test_bad_default_kid_is_named() -> None:
+    body = """<AdaptationSet contentType="video" xmlns:cenc="urn:mpeg:cenc:2013">
+      <ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cenc" cenc:default_KID="nope"/>
+      <SegmentTemplate media="$Number$.m4s" duration="4" timescale="1"/><Representation id="v" bandwidth="1"/>
+      </AdaptationSet>"""
+    with pytest.raises(ManifestError, match=r"AdaptationSet\[0\]/Representation\[0\].*nope"):
+        parse(mpd(body), URL)

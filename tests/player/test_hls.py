@@ -78,3 +78,25 @@ def test_errors_name_the_playlist() -> None:
               ("v720/index.m3u8", "v240/index.m3u8", "audio/en.m3u8", "audio/de.m3u8")}})
     with pytest.raises(ManifestError, match="missing or negative EXTINF"):
         load({BASE + "v.m3u8": "#EXTM3U\n#EXTINF:-1,\na.ts\n#EXT-X-ENDLIST\n"}, BASE + "v.m3u8")
+
+
+def test_keys_become_segment_keys_or_sample_protection() -> None:
+    kid = "0x" + "ab" * 16
+    aes = media("", [4, 4]).replace("#EXTINF", f'#EXT-X-KEY:METHOD=AES-128,URI="k.bin",IV=0x{"01" * 16}\n#EXTINF', 1)
+    r = load({BASE + "v.m3u8": aes}, BASE + "v.m3u8").first("video").renditions[0]
+    assert [s.key.uri for s in r.segments] == [BASE + "k.bin"] * 2 and r.segments[0].key.iv == b"\x01" * 16
+    assert r.protection is None
+    sample = media("", [4]).replace(
+        "#EXTINF", f'#EXT-X-KEY:METHOD=SAMPLE-AES,URI="https://lic.example/ck",KEYFORMAT="org.w3.clearkey",KEYID={kid}\n#EXTINF', 1)
+    r = load({BASE + "v.m3u8": sample}, BASE + "v.m3u8").first("video").renditions[0]
+    assert r.protection.scheme == "cbcs" and r.protection.license_url == "https://lic.example/ck"
+    assert r.protection.kids == (bytes.fromhex("ab" * 16),) and r.segments[0].key is None
+    identity = media("", [4]).replace("#EXTINF", '#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI="key"\n#EXTINF', 1)
+    r = load({BASE + "v.m3u8": identity}, BASE + "v.m3u8").first("video").renditions[0]
+    assert r.protection.scheme == "cenc" and r.protection.key_uri == BASE + "key"
+
+
+def test_unsupported_key_method_is_named() -> None:
+    bad = media("", [4]).replace("#EXTINF", '#EXT-X-KEY:METHOD=FAIRPLAY,URI="skd://x"\n#EXTINF', 1)
+    with pytest.raises(ManifestError, match="v.m3u8 segment 0.*METHOD"):
+        load({BASE + "v.m3u8": bad}, BASE + "v.m3u8")
