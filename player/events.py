@@ -60,6 +60,25 @@ class Position(PlayerEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class Stats(PlayerEvent):
+    """Once a second while a presentation is open: what the statistics overlay and the telemetry
+    heartbeat show."""
+
+    position_s: float
+    buffer_s: float
+    throughput_bps: float | None
+    """The player's throughput estimate (the same dual EWMA as Shaka), None before a download."""
+    video_kbps: int | None
+    """Declared bitrate of the rendition on screen."""
+    width: int
+    height: int
+    codec: str
+    dropped_frames: int
+    decoded_frames: int
+    buffered_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class RenditionSwitched(PlayerEvent):
     """The playhead entered media of another rendition (what is shown, not what was fetched)."""
 

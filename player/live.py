@@ -24,6 +24,7 @@ from player.events import (
     StallEnded,
     StallStarted,
     State,
+    Stats,
 )
 from player.fetcher import Fetcher, FetchError
 from player.keys import KeyStore
@@ -33,6 +34,7 @@ from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackCom
 from player.sink import ByteQueue, StreamRegistry
 
 POLL_INTERVAL_S = 0.25
+STATS_EVERY = 4  # polls: once a second
 
 
 class LiveSession:
@@ -187,8 +189,10 @@ class LiveSession:
     async def _poll(self) -> None:
         """Report the playhead to the scheduler and listeners a few times a second."""
         assert self.scheduler is not None and self.manifest is not None
+        polls = 0
         while not self.closed:
             await asyncio.sleep(POLL_INTERVAL_S)
+            polls += 1
             position = self._mpv.time_pos
             if position is None or not self.scheduler.started:
                 continue
@@ -202,6 +206,27 @@ class LiveSession:
             elif any(isinstance(e, StallEnded) for e in events) and playing:
                 self._set_state(State.PLAYING)
             self._emit(Position(position, self.manifest.duration_s, self.scheduler.buffer_s()))
+            if polls % STATS_EVERY == 0:
+                self._emit(self._stats(position))
+
+    def _stats(self, position: float) -> Stats:
+        assert self.scheduler is not None and self.manifest is not None
+        shown = self.scheduler.rendition_at("video", position)
+        video = self.manifest.first("video")
+        rendition = video.renditions[shown] if video is not None and shown is not None else None
+        params = self._mpv.video_params or {}
+        return Stats(
+            position_s=position,
+            buffer_s=self.scheduler.buffer_s(),
+            throughput_bps=self.scheduler.throughput.estimate(),
+            video_kbps=round(rendition.bandwidth_bps / 1000) if rendition else None,
+            width=int(params.get("w") or (rendition.width if rendition else 0)),
+            height=int(params.get("h") or (rendition.height if rendition else 0)),
+            codec=str(self._mpv.video_codec or (rendition.codecs if rendition else "")),
+            dropped_frames=int(self._mpv.frame_drop_count or 0) + int(self._mpv.decoder_frame_drop_count or 0),
+            decoded_frames=int(self._mpv.estimated_frame_number or 0),
+            buffered_bytes=self.scheduler.bytes_ahead(),
+        )
 
     def _fail(self, code: str, message: str) -> None:
         if self.closed:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from abr.api import Abr, Context, Download
 from abr.api import Rendition as AbrRendition
+from abr.estimators import DualEwma
 from player.events import PlayerEvent, RenditionSwitched, StallEnded, StallStarted
 from player.manifest.model import Manifest, SegmentRef, Track
 
@@ -106,6 +107,8 @@ class Scheduler:
         self._ladder = tuple(
             AbrRendition(r.bandwidth_bps, r.width, r.height) for r in (video.track.renditions if video else ())
         )
+        self.throughput = DualEwma.shaka()
+        """The player's own throughput estimate, for statistics (each ABR keeps its own)."""
         self._next_request = 1
         self.position_s = 0.0
         self.started = False
@@ -128,6 +131,10 @@ class Scheduler:
     def every_track_started(self) -> bool:
         """Whether every track has its first segment: what a player needs to show a picture."""
         return all(t.spans for t in self._tracks)
+
+    def bytes_ahead(self) -> int:
+        """Bytes delivered for media still ahead of the playhead (the memory the buffer holds)."""
+        return sum(t.bytes_ahead(self.position_s) for t in self._tracks)
 
     def buffer_by_kind(self) -> dict[str, float]:
         return {t.kind: max(0.0, t.buffered_end_s - self.position_s) for t in self._tracks}
@@ -177,7 +184,9 @@ class Scheduler:
         state.in_flight = None
         seg = fetch.segment
         if state.kind == "video":
-            self.abr.on_download(Download(fetch.rendition, size_bytes, elapsed_s, latency_s, seg.duration_s))
+            download = Download(fetch.rendition, size_bytes, elapsed_s, latency_s, seg.duration_s)
+            self.abr.on_download(download)
+            self.throughput.add(download)
         state.spans.append(_Span(seg.start_s, seg.end_s, fetch.rendition, size_bytes, fetch.reason))
         state.last_rendition = fetch.rendition
         state.next_index = fetch.index + 1
