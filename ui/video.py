@@ -74,7 +74,8 @@ class _MpvRenderer(QQuickFramebufferObject.Renderer):
                 )
                 relay = _FrameRelay()
                 relay.frameDue.connect(self._item.update, Qt.ConnectionType.QueuedConnection)
-                self._context.update_cb = relay.frameDue.emit
+                # The lambda holds the relay: a bound signal alone would let it be collected.
+                self._context.update_cb = lambda: relay.frameDue.emit()
             fbo = self.framebufferObject()
             self._context.render(
                 flip_y=False,
