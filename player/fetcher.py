@@ -60,8 +60,9 @@ class Fetcher:
         self._retries = retries
         self._backoff_s = backoff_s
 
-    async def get(self, url: str, byte_range: ByteRange | None = None) -> FetchResult:
-        headers = {"Range": byte_range.header} if byte_range else None
+    async def get(self, url: str, byte_range: ByteRange | None = None,
+                  headers: dict[str, str] | None = None) -> FetchResult:
+        headers = {**(headers or {}), **({"Range": byte_range.header} if byte_range else {})} or None
         last = "no attempt"
         status: int | None = None
         for attempt in range(self._retries + 1):

@@ -8,7 +8,9 @@ those queues (the stream callback) or post notifications back with ``call_soon_t
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import time
+from urllib.parse import urlsplit
 from collections.abc import Callable
 
 import mpv
@@ -26,9 +28,10 @@ from player.events import (
     State,
     Stats,
 )
+from player import cmcd
 from player.fetcher import Fetcher, FetchError
 from player.keys import KeyStore
-from player.manifest import ByteRange, Manifest, ManifestError, load_manifest
+from player.manifest import ByteRange, Manifest, ManifestError, Track, load_manifest
 from player.pipeline import MediaPipeline, PipelineError
 from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackComplete
 from player.sink import ByteQueue, StreamRegistry
@@ -47,6 +50,7 @@ class LiveSession:
         streams: StreamRegistry,
         fetcher: Fetcher,
         keys: KeyStore,
+        cmcd_config: cmcd.CmcdConfig,
         abr: Abr,
         config: SchedulerConfig,
         emit: Callable[[PlayerEvent], None],
@@ -63,7 +67,9 @@ class LiveSession:
         self.scheduler: Scheduler | None = None
         self._queues: dict[str, ByteQueue] = {}
         self._urls: list[str] = []
-        self._pipeline = MediaPipeline(fetcher, keys)
+        self._pipeline = MediaPipeline(fetcher, keys, cmcd_config.mode)
+        self._cmcd = cmcd_config
+        self._starved: set[str] = set()  # tracks whose next request reports buffer starvation
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._requested_at = 0.0
@@ -168,7 +174,8 @@ class LiveSession:
         track = self.manifest.first(action.kind)  # type: ignore[arg-type]
         assert track is not None
         try:
-            delivered = await self._pipeline.deliver(action, track.renditions[action.rendition])
+            rendition = track.renditions[action.rendition]
+            delivered = await self._pipeline.deliver(action, rendition, self._cmcd_data(action, track))
         except PipelineError as exc:
             self._fail(exc.code, str(exc))
             return
@@ -178,6 +185,36 @@ class LiveSession:
         fetched = delivered.fetched
         self._run(self.scheduler.on_fetch_complete(action.request_id, len(fetched.data), fetched.elapsed_s,
                                                    fetched.latency_s))
+
+    def _cmcd_data(self, action: Fetch, track: Track) -> dict[str, cmcd.CmcdValue]:
+        """What this request tells the CDN (CTA-5004 keys)."""
+        if self._cmcd.mode == "off":
+            return {}
+        assert self.scheduler is not None and self.manifest is not None
+        rendition = track.renditions[action.rendition]
+        segment = action.segment
+        data: dict[str, cmcd.CmcdValue] = {
+            "br": round(rendition.bandwidth_bps / 1000),
+            "tb": round(track.renditions[-1].bandwidth_bps / 1000),
+            "d": round(segment.duration_s * 1000),
+            "ot": "v" if action.kind == "video" else "a",
+            "bl": cmcd.round_to(self.scheduler.buffer_by_kind().get(action.kind, 0.0) * 1000, 100),
+            "su": not self.scheduler.started,
+            "bs": action.kind in self._starved,
+            "sid": self._cmcd.session_id,
+            "sf": "d" if self.manifest.format == "dash" else "h",
+            "st": "v",
+            "v": 1,
+        }
+        self._starved.discard(action.kind)
+        if self._cmcd.content_id:
+            data["cid"] = self._cmcd.content_id
+        throughput = self.scheduler.throughput.estimate()
+        if throughput:
+            data["mtp"] = cmcd.round_to(throughput / 1000, 100)
+        if action.index + 1 < len(rendition.segments):
+            data["nor"] = _relative(segment.url, rendition.segments[action.index + 1].url)
+        return data
 
     async def _get_text(self, url: str) -> str:
         result = await self._fetcher.get(url)
@@ -202,6 +239,7 @@ class LiveSession:
             for event in events:
                 self._emit(event)
             if any(isinstance(e, StallStarted) for e in events):
+                self._starved.update(self._queues)
                 self._set_state(State.BUFFERING)
             elif any(isinstance(e, StallEnded) for e in events) and playing:
                 self._set_state(State.PLAYING)
@@ -236,3 +274,12 @@ class LiveSession:
             self._streams.remove(url)
         self._emit(PlayerError(code, message, fatal=True))
         self._set_state(State.ERROR)
+
+
+def _relative(base: str, target: str) -> str:
+    """``target`` relative to ``base`` when they share an origin (CMCD ``nor`` is relative)."""
+    b, t = urlsplit(base), urlsplit(target)
+    if (b.scheme, b.netloc) != (t.scheme, t.netloc):
+        return target
+    path = posixpath.relpath(t.path, posixpath.dirname(b.path) or "/")
+    return path + (f"?{t.query}" if t.query else "")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from drm import bmff
 from drm.cipher import SampleCryptoError, decrypt_segment_aes128, hls_sequence_iv
 from drm.mp4decrypt import DecryptError, Decryptor, MissingKeyError
+from player import cmcd
 from player.fetcher import Fetcher, FetchError, FetchResult
 from player.keys import KeyStore, KeyUnavailable
 from player.manifest.model import Rendition, SegmentRef
@@ -36,9 +37,10 @@ class Delivered:
 
 
 class MediaPipeline:
-    def __init__(self, fetcher: Fetcher, keys: KeyStore) -> None:
+    def __init__(self, fetcher: Fetcher, keys: KeyStore, cmcd_mode: str = "off") -> None:
         self._fetcher = fetcher
         self._keys = keys
+        self._cmcd_mode = cmcd_mode
         self._inits: dict[str, bytes] = {}
         self._decryptors: dict[str, Decryptor | None] = {}
         self._remuxers: dict[str, Remuxer] = {}
@@ -47,9 +49,11 @@ class MediaPipeline:
         """New streams (at open and after a seek): each begins again with an init segment."""
         self._remuxers = {kind: Remuxer(kind) for kind in kinds}
 
-    async def deliver(self, action: Fetch, rendition: Rendition) -> Delivered:
+    async def deliver(self, action: Fetch, rendition: Rendition,
+                      cmcd_data: dict[str, cmcd.CmcdValue] | None = None) -> Delivered:
+        """Fetch, decrypt and remux ``action``'s segment; ``cmcd_data`` rides on its requests."""
         try:
-            return await self._deliver(action, rendition)
+            return await self._deliver(action, rendition, cmcd_data or {})
         except FetchError as exc:
             raise PipelineError("network", str(exc)) from None
         except KeyUnavailable as exc:
@@ -61,15 +65,17 @@ class MediaPipeline:
         except (RemuxError, bmff.BoxError) as exc:
             raise PipelineError("media", f"{action.segment.url}: {exc}") from None
 
-    async def _deliver(self, action: Fetch, rendition: Rendition) -> Delivered:
+    async def _deliver(self, action: Fetch, rendition: Rendition, cmcd_data: dict[str, cmcd.CmcdValue]) -> Delivered:
         init: bytes | None = None
         decryptor: Decryptor | None = None
         if rendition.init is not None:
-            raw_init = await self._init(rendition.init)
+            init_data = {k: v for k, v in cmcd_data.items() if k not in ("d", "nor")} | {"ot": "i"}
+            raw_init = await self._init(rendition.init, init_data)
             decryptor = await self._decryptor(rendition, _ref_key(rendition.init), raw_init)
             if action.init is not None:
                 init = decryptor.clear_init() if decryptor is not None else raw_init
-        fetched = await self._fetcher.get(action.segment.url, action.segment.byte_range)
+        url, headers = cmcd.apply(action.segment.url, cmcd_data, self._cmcd_mode)
+        fetched = await self._fetcher.get(url, action.segment.byte_range, headers)
         data = fetched.data
         if action.segment.key is not None:
             data = await self._decrypt_aes128(action.segment, data)
@@ -82,10 +88,11 @@ class MediaPipeline:
                 data = decryptor.decrypt_segment(data)
         return Delivered(self._remuxers[action.kind].push(action.rendition, init, data), fetched)
 
-    async def _init(self, ref: SegmentRef) -> bytes:
+    async def _init(self, ref: SegmentRef, cmcd_data: dict[str, cmcd.CmcdValue]) -> bytes:
         key = _ref_key(ref)
         if key not in self._inits:
-            self._inits[key] = (await self._fetcher.get(ref.url, ref.byte_range)).data
+            url, headers = cmcd.apply(ref.url, cmcd_data, self._cmcd_mode)
+            self._inits[key] = (await self._fetcher.get(url, ref.byte_range, headers)).data
         return self._inits[key]
 
     async def _decryptor(self, rendition: Rendition, cache_key: str, init: bytes) -> Decryptor | None:

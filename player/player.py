@@ -18,6 +18,7 @@ import mpv
 
 from abr.registry import create as create_abr
 from player.events import DecodeError, PlayerError, PlayerEvent, State, StateChanged
+from player.cmcd import CmcdConfig
 from player.fetcher import Fetcher
 from player.keys import KeyStore, LicenseConfig
 from player.live import LiveSession
@@ -110,14 +111,15 @@ class Player:
         return self._session
 
     def open(self, url: str, *, start_s: float = 0.0, license: LicenseConfig | None = None,
-             keys: Mapping[bytes, bytes] | None = None) -> None:
+             keys: Mapping[bytes, bytes] | None = None, cmcd: CmcdConfig | None = None) -> None:
         """Start playing the manifest at ``url`` from ``start_s`` seconds.
 
         Protected content gets its keys from ``keys`` (KID -> key) first, then from the license
-        server in ``license`` or, failing that, the one the manifest names.
+        server in ``license`` or, failing that, the one the manifest names. Segment requests
+        carry CMCD as ``cmcd`` says (by default as a query argument with a fresh session id).
         """
         self.mpv.pause = False
-        self._call(self._open(url, start_s, license, keys))
+        self._call(self._open(url, start_s, license, keys, cmcd or CmcdConfig()))
 
     def play(self) -> None:
         self.mpv.pause = False
@@ -165,13 +167,14 @@ class Player:
         return Fetcher()
 
     async def _open(self, url: str, start_s: float, license: LicenseConfig | None,
-                    keys: Mapping[bytes, bytes] | None) -> None:
+                    keys: Mapping[bytes, bytes] | None, cmcd: CmcdConfig) -> None:
         await self._stop()
         session = LiveSession(
             mpv_player=self.mpv,
             streams=self._streams,
             fetcher=self._fetcher,
             keys=KeyStore(self._fetcher, keys=keys, license=license),
+            cmcd_config=cmcd,
             abr=create_abr(self._abr_name),
             config=self._config,
             emit=self._emit,

@@ -18,12 +18,16 @@ _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
 
 
 class _RangeHandler(SimpleHTTPRequestHandler):
-    """``SimpleHTTPRequestHandler`` plus single byte ranges (206 / 416)."""
+    """``SimpleHTTPRequestHandler`` plus single byte ranges (206 / 416); records each request."""
+
+    requests: list[tuple[str, dict[str, str]]] | None = None
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
+        if self.requests is not None:
+            self.requests.append((self.path, dict(self.headers.items())))
         match = _RANGE.match(self.headers.get("Range", ""))
         path = Path(self.translate_path(self.path))
         if match is None or not path.is_file():
@@ -44,9 +48,13 @@ class _RangeHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on a free loopback port; yields the base URL (with a trailing slash)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_RangeHandler, directory=str(folder)))
+def serve(folder: Path, requests: list[tuple[str, dict[str, str]]] | None = None) -> Iterator[str]:
+    """Serve ``folder`` on a free loopback port; yields the base URL (with a trailing slash).
+
+    Each request's path and headers are appended to ``requests`` when given.
+    """
+    handler = type("Handler", (_RangeHandler,), {"requests": requests})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
