@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from types import FrameType
 from pathlib import Path
 
 from .build import build
@@ -16,6 +19,11 @@ def _print(line: str) -> None:
     print(line, flush=True)
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the build's clean-up (kill ffmpeg, drop the temp dir) runs."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="marquee content",
                                      description="Make Marquee's demo library locally with ffmpeg.")
@@ -26,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--quick", action="store_true",
                            help="a tiny library made in seconds, for tests")
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         build(args.out, quick=args.quick, progress=_print)
     except ContentError as exc:

@@ -33,12 +33,14 @@ _MOVER = (
 )
 
 DESIGNS: dict[str, Design] = {
-    # Slowly rotating four-colour gradients, drawn at half size (they scale up losslessly to the
-    # eye and cost a quarter); a soft A-minor chord with a slow tremolo.
+    # Slowly rotating four-colour gradients, drawn at a quarter of the size and converted to YUV
+    # before scaling up (smooth gradients scale up without visible loss; the filtergraph is
+    # single-threaded, so its cost matters); a soft A-minor chord with a slow tremolo.
     "aurora": Design(
         video=(
-            "gradients=s={w2}x{h2}:r={r}:d={d}:c0=0x0b1d51:c1=0x1fa2ff:c2=0x12d8fa:c3=0xa6ffcb"
-            ":nb_colors=4:speed=0.02,scale={w}:{h}:flags=bicubic,setsar=1[bg];" + _MOVER
+            "gradients=s={w4}x{h4}:r={r}:d={d}:c0=0x0b1d51:c1=0x1fa2ff:c2=0x12d8fa:c3=0xa6ffcb"
+            ":nb_colors=4:speed=0.02,format=yuv420p,scale={w}:{h}:flags=bicubic,setsar=1[bg];"
+            + _MOVER
         ),
         audio=(
             "aevalsrc='(0.5+0.2*sin(2*PI*0.5*t))*(0.12*sin(2*PI*220*t)+0.08*sin(2*PI*261.63*t))"
@@ -46,11 +48,11 @@ DESIGNS: dict[str, Design] = {
             ":s={sr}:d={d}"
         ),
     ),
-    # A Mandelbrot zoom drawn at a third of the size (the fractal is the costly part); a wobbling
+    # A Mandelbrot zoom drawn at a quarter of the size (the fractal is the costly part); a wobbling
     # tone, slightly detuned between the channels.
     "fractal": Design(
         video=(
-            "mandelbrot=s={w3}x{h3}:r={r}:inner=period,trim=duration={d},"
+            "mandelbrot=s={w4}x{h4}:r={r}:inner=period,trim=duration={d},format=yuv420p,"
             "scale={w}:{h}:flags=bicubic,setsar=1[bg];" + _MOVER
         ),
         audio=(
@@ -82,10 +84,8 @@ def source_graph(design: str, width: int, height: int, duration_s: int) -> str:
     values = {
         "w": width,
         "h": height,
-        "w2": _even(width // 2),
-        "h2": _even(height // 2),
-        "w3": _even(width // 3),
-        "h3": _even(height // 3),
+        "w4": _even(width // 4),
+        "h4": _even(height // 4),
         "w6": _even(width // 6),
         "h6": _even(height // 6),
         "mw": _even(height // 6),

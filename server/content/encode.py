@@ -125,8 +125,13 @@ def encode_clip(profile: BuildProfile, clip: ClipSpec, clip_dir: Path,
         cmd = ffmpeg_command(ffmpeg, profile, graph_file, clip_dir)
         with open(stderr_file, "wb") as stderr:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
-            _follow_progress(proc, clip, progress)
-            code = proc.wait()
+            try:
+                _follow_progress(proc, clip, progress)
+                code = proc.wait()
+            except BaseException:  # interrupted: do not leave ffmpeg writing into the build
+                proc.kill()
+                proc.wait()
+                raise
         if code != 0:
             tail = stderr_file.read_text(errors="replace").strip().splitlines()[-3:]
             raise ContentError(f"ffmpeg failed encoding clip {clip.id!r} (exit {code}): "

@@ -74,16 +74,31 @@ def test_failing_ffmpeg_is_one_clear_error_line(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".lib.building-*"))
 
 
-def test_interrupted_build_leaves_nothing_and_stale_library_is_rebuilt(
-        quick_library: Path, tmp_path: Path) -> None:
-    out = tmp_path / "lib"
+def _start_build(out: Path) -> subprocess.Popen[str]:
+    """A quick build in its own process group, returned once it is encoding."""
     process = subprocess.Popen([sys.executable, "-u", "-m", "server.content", "build", "--quick",
-                                "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                                "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("  aurora: 25%"):
-            break
-    process.send_signal(signal.SIGKILL)
+            return process
+    raise AssertionError(f"build ended early with status {process.wait()}")
+
+
+def test_terminated_build_cleans_up(tmp_path: Path) -> None:
+    out = tmp_path / "lib"
+    process = _start_build(out)
+    process.terminate()
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lib.lock"]
+
+
+def test_killed_build_leaves_no_library_and_a_stale_one_is_rebuilt(
+        quick_library: Path, tmp_path: Path) -> None:
+    out = tmp_path / "lib"
+    process = _start_build(out)
+    os.killpg(process.pid, signal.SIGKILL)  # the build and its ffmpeg, with no chance to clean up
     process.wait()
     assert not out.exists()
     assert len(list(tmp_path.glob(".lib.building-*"))) == 1  # what the killed build left
