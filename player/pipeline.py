@@ -68,12 +68,13 @@ class MediaPipeline:
     async def _deliver(self, action: Fetch, rendition: Rendition, cmcd_data: dict[str, cmcd.CmcdValue]) -> Delivered:
         init: bytes | None = None
         decryptor: Decryptor | None = None
-        if rendition.init is not None:
+        source = ""
+        if action.init is not None:
+            source = _ref_key(action.init)
             init_data = {k: v for k, v in cmcd_data.items() if k not in ("d", "nor")} | {"ot": "i"}
-            raw_init = await self._init(rendition.init, init_data)
-            decryptor = await self._decryptor(rendition, _ref_key(rendition.init), raw_init)
-            if action.init is not None:
-                init = decryptor.clear_init() if decryptor is not None else raw_init
+            raw_init = await self._init(action.init, init_data)
+            decryptor = await self._decryptor(rendition, source, raw_init)
+            init = decryptor.clear_init() if decryptor is not None else raw_init
         url, headers = cmcd.apply(action.segment.url, cmcd_data, self._cmcd_mode)
         fetched = await self._fetcher.get(url, action.segment.byte_range, headers)
         data = fetched.data
@@ -86,7 +87,8 @@ class MediaPipeline:
                 await self._keys.ensure([exc.kid], rendition.protection.license_url if rendition.protection else None)
                 decryptor.add_keys(self._keys.keys)
                 data = decryptor.decrypt_segment(data)
-        return Delivered(self._remuxers[action.kind].push(action.rendition, init, data), fetched)
+        clear = self._remuxers[action.kind].push(source, init, data, action.segment.time_offset_s)
+        return Delivered(clear, fetched)
 
     async def _init(self, ref: SegmentRef, cmcd_data: dict[str, cmcd.CmcdValue]) -> bytes:
         key = _ref_key(ref)

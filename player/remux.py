@@ -75,30 +75,33 @@ class Remuxer:
         self.kind = kind
         self._base: _TrackFormat | None = None
         self._current: _TrackFormat | None = None
-        self._rendition: int | None = None
+        self._source: str | None = None
         self._inject = False
 
-    def push(self, rendition: int, init: bytes | None, segment: bytes) -> bytes:
-        """Bytes to append to the stream for ``segment`` of ``rendition``.
+    def push(self, source: str, init: bytes | None, segment: bytes, time_offset_s: float = 0.0) -> bytes:
+        """Bytes to append to the stream for ``segment``.
 
-        ``init`` is that rendition's init segment; it is needed when the rendition changes and
-        ignored otherwise. The first push returns the init followed by the segment.
+        ``source`` names the segment's init (its URL, say): when it changes, that is a switch,
+        and ``init`` (those init bytes) is needed; otherwise ``init`` may be None. The first push
+        returns the init followed by the segment. ``time_offset_s`` is added to the segment's
+        timestamps (DASH periods and ``presentationTimeOffset``).
         """
         try:
-            return self._push(rendition, init, segment)
+            return self._push(source, init, segment, time_offset_s)
         except bmff.BoxError as exc:
             raise RemuxError(str(exc)) from None
 
-    def _push(self, rendition: int, init: bytes | None, segment: bytes) -> bytes:
+    def _push(self, source: str, init: bytes | None, segment: bytes, time_offset_s: float) -> bytes:
         if self._base is None:
             if init is None:
                 raise RemuxError("the first segment of a stream needs its init segment")
             self._base = self._current = _track_format(init, self.kind)
-            self._rendition = rendition
-            return init + segment
-        if rendition != self._rendition:
+            self._source = source
+            offset = round(time_offset_s * self._base.timescale)
+            return init + (self._rewrite(segment, self._base, offset) if offset else segment)
+        if source != self._source:
             if init is None:
-                raise RemuxError(f"switch to rendition {rendition} without its init segment")
+                raise RemuxError(f"switch to {source} without its init segment")
             current = _track_format(init, self.kind)
             if current.codec != self._base.codec:
                 raise RemuxError(f"cannot switch from {self._base.codec} to {current.codec} in one stream")
@@ -106,15 +109,19 @@ class Remuxer:
                 sets = _relength(current.parameter_sets, current.length_size, self._base.length_size)
                 current = dataclasses.replace(current, parameter_sets=sets)
             self._current = current
-            self._rendition = rendition
+            self._source = source
             self._inject = bool(current.parameter_sets)
         current = self._current
         assert current is not None
-        if not self._inject and current.track_id == self._base.track_id and current.timescale == self._base.timescale:
+        offset = round(time_offset_s * self._base.timescale)
+        same_format = current.track_id == self._base.track_id and current.timescale == self._base.timescale
+        if not self._inject and same_format and not offset:
             return segment
-        return self._rewrite(segment, current)
+        return self._rewrite(segment, current, offset)
 
-    def _rewrite(self, segment: bytes, fmt: _TrackFormat) -> bytes:
+    def _rewrite(self, segment: bytes, fmt: _TrackFormat, offset: int) -> bytes:
+        """``segment`` in the base format: track ID, timescale (+ ``offset`` ticks), NAL lengths,
+        and the pending in-band parameter sets."""
         base = self._base
         assert base is not None
         scale = base.timescale / fmt.timescale
@@ -134,7 +141,7 @@ class Remuxer:
             new_traf = dataclasses.replace(
                 traf,
                 track_id=base.track_id,
-                base_media_decode_time=round(decode_time * scale) if decode_time is not None else None,
+                base_media_decode_time=round(decode_time * scale) + offset if decode_time is not None else None,
             )
             fragment = dataclasses.replace(fragment, trafs=(new_traf,))
             out.append(bmff.write_fragment(fragment, {base.track_id: samples}, prefix=[b.raw for b in fragment.prefix]))

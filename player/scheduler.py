@@ -42,6 +42,7 @@ class Fetch:
     index: int
     segment: SegmentRef
     init: SegmentRef | None
+    """The segment's init segment (the remuxer notices when it changes), None for TS media."""
     reason: str
 
 
@@ -257,13 +258,14 @@ class Scheduler:
                 continue
             rendition, reason = self._choose(t)
             r = t.track.renditions[rendition]
+            segment = r.segments[t.next_index]
             fetch = Fetch(
                 request_id=self._next_request,
                 kind=t.kind,
                 rendition=rendition,
                 index=t.next_index,
-                segment=r.segments[t.next_index],
-                init=r.init if rendition != t.last_rendition else None,
+                segment=segment,
+                init=segment.init or r.init,
                 reason=reason,
             )
             self._next_request += 1

@@ -8,8 +8,10 @@ SegmentTimeline with repeats (``r="-1"`` included), fixed-duration templates and
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+from dataclasses import dataclass
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
@@ -105,11 +107,31 @@ def _byte_range(text: str | None, where: str) -> ByteRange | None:
     return ByteRange(int(first), int(last))
 
 
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One Period's place on the presentation timeline and its tracks."""
+
+    start_s: float
+    duration_s: float
+    tracks: tuple[Track, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed MPD before its periods are joined (SegmentBase indexes may still be loading)."""
+
+    url: str
+    duration_s: float
+    periods: tuple[Period, ...]
+
+
 def _timeline_segments(
-    tpl: dict[str, Any], base: str, rep: Any, period_s: float, where: str
+    tpl: dict[str, Any], base: str, rep: Any, period: tuple[float, float], where: str
 ) -> list[SegmentRef]:
+    period_start, period_s = period
     timescale = tpl.get("timescale") or 1
     pto = tpl.get("presentation_time_offset") or 0
+    offset = period_start - pto / timescale
     number = tpl.get("start_number")
     number = 1 if number is None else number
     entries = tpl["segment_timelines"][0].Ss or []
@@ -126,16 +148,20 @@ def _timeline_segments(
             repeat = max(math.ceil((end - t) / s.d) - 1, 0)
         for _ in range(repeat + 1):
             url = expand_template(tpl["media"], rep_id=rep.id, bandwidth=rep.bandwidth, number=number, time=t)
-            segments.append(SegmentRef(urljoin(base, url), (t - pto) / timescale, s.d / timescale, number))
+            segments.append(SegmentRef(urljoin(base, url), t / timescale + offset, s.d / timescale, number,
+                                       time_offset_s=offset))
             t += s.d
             number += 1
     return segments
 
 
 def _numbered_segments(
-    tpl: dict[str, Any], base: str, rep: Any, period_s: float, where: str
+    tpl: dict[str, Any], base: str, rep: Any, period: tuple[float, float], where: str
 ) -> list[SegmentRef]:
+    period_start, period_s = period
     timescale = tpl.get("timescale") or 1
+    pto = tpl.get("presentation_time_offset") or 0
+    offset = period_start - pto / timescale
     duration = tpl.get("duration")
     if not duration:
         raise ManifestError(f"{where}: SegmentTemplate has neither SegmentTimeline nor duration")
@@ -148,15 +174,20 @@ def _numbered_segments(
     out = []
     for k in range(count):
         url = expand_template(
-            tpl["media"], rep_id=rep.id, bandwidth=rep.bandwidth, number=start + k, time=k * duration
+            tpl["media"], rep_id=rep.id, bandwidth=rep.bandwidth, number=start + k, time=pto + k * duration
         )
-        out.append(SegmentRef(urljoin(base, url), k * seg_s, min(seg_s, period_s - k * seg_s), start + k))
+        out.append(SegmentRef(urljoin(base, url), period_start + k * seg_s, min(seg_s, period_s - k * seg_s),
+                              start + k, time_offset_s=offset))
     return out
 
 
-def _list_segments(seg_list: Any, base: str, period_s: float, where: str) -> tuple[SegmentRef | None, list[SegmentRef]]:
+def _list_segments(
+    seg_list: Any, base: str, period: tuple[float, float], where: str
+) -> tuple[SegmentRef | None, list[SegmentRef]]:
+    period_start, period_s = period
     timescale = seg_list.timescale or 1
     duration = (seg_list.duration or 0) / timescale
+    offset = period_start - (seg_list.presentation_time_offset or 0) / timescale
     init_node = _first(seg_list.initializations)
     init = None
     if init_node is not None:
@@ -164,11 +195,10 @@ def _list_segments(seg_list: Any, base: str, period_s: float, where: str) -> tup
     out = []
     start = seg_list.start_number or 1
     for k, su in enumerate(seg_list.segment_urls or []):
-        seg_d = duration if duration else period_s
         out.append(
             SegmentRef(
-                urljoin(base, su.media or ""), k * duration, seg_d, start + k,
-                _byte_range(su.media_range, f"{where}/SegmentURL[{k}]"),
+                urljoin(base, su.media or ""), period_start + k * duration, duration or period_s, start + k,
+                _byte_range(su.media_range, f"{where}/SegmentURL[{k}]"), time_offset_s=offset,
             )
         )
     return init, out
@@ -220,7 +250,7 @@ def _protection(elements: list[ET.Element], base: str, where: str) -> Protection
     return Protection(kids=found.kids, license_url=license_url, scheme=found.scheme or "")
 
 
-def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: float, where: str,
+def _rendition(period: Any, adaptation: Any, rep: Any, base: str, timing: tuple[float, float], where: str,
                protection: Protection | None = None) -> Rendition:
     if not rep.id or rep.bandwidth is None:
         raise ManifestError(f"{where}: Representation needs id and bandwidth")
@@ -235,11 +265,11 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: floa
             init_url = expand_template(tpl["initialization"], rep_id=rep.id, bandwidth=rep.bandwidth)
             init = SegmentRef(urljoin(base, init_url))
         if tpl.get("segment_timelines"):
-            segments = _timeline_segments(tpl, base, rep, period_s, where)
+            segments = _timeline_segments(tpl, base, rep, timing, where)
         else:
-            segments = _numbered_segments(tpl, base, rep, period_s, where)
+            segments = _numbered_segments(tpl, base, rep, timing, where)
     elif (seg_list := _first(rep.segment_lists) or _first(adaptation.segment_lists)) is not None:
-        init, segments = _list_segments(seg_list, base, period_s, where)
+        init, segments = _list_segments(seg_list, base, timing, where)
     elif (seg_base := _first(rep.segment_bases) or _first(adaptation.segment_bases)) is not None:
         if not seg_base.index_range:
             raise ManifestError(f"{where}: SegmentBase without indexRange")
@@ -247,7 +277,9 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: floa
         if init_node is not None:
             init_url = urljoin(base, init_node.source_url) if init_node.source_url else base
             init = SegmentRef(init_url, byte_range=_byte_range(init_node.range, where))
-        index = SegmentRef(base, byte_range=_byte_range(seg_base.index_range, where))
+        offset = timing[0] - (seg_base.presentation_time_offset or 0) / (seg_base.timescale or 1)
+        index = SegmentRef(base, timing[0], timing[1], byte_range=_byte_range(seg_base.index_range, where),
+                           time_offset_s=offset)
         segments = []
     else:
         raise ManifestError(f"{where}: no SegmentTemplate, SegmentList or SegmentBase")
@@ -268,23 +300,46 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, period_s: floa
     )
 
 
-def parse_mpd(text: str, url: str) -> Manifest:
-    """Parse a static, single-period MPD into the manifest model."""
+def parse_mpd(text: str, url: str) -> Document:
+    """Parse a static MPD: every Period with its tracks, placed on the presentation timeline."""
     try:
         mpd = MPEGDASHParser.parse(text)
         tree = ET.fromstring(text.encode() if isinstance(text, str) else text)
     except (ExpatError, ET.ParseError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise ManifestError(f"{url}: not a well-formed MPD ({exc})") from None
-    period_element = _children(tree, "Period")[0] if _children(tree, "Period") else None
-    adaptation_elements = _children(period_element, "AdaptationSet") if period_element is not None else []
     if mpd.type == "dynamic":
         raise ManifestError(f"{url}: live (dynamic) MPDs are not supported yet")
     if not mpd.periods:
         raise ManifestError(f"{url}: MPD has no Period")
     duration = parse_duration(mpd.media_presentation_duration, f"{url} MPD@mediaPresentationDuration")
-    period = mpd.periods[0]
-    period_s = parse_duration(period.duration, f"{url} Period@duration") or duration or 0.0
-    base = _base_url(_base_url(url, mpd), period)
+    period_elements = _children(tree, "Period")
+    starts: list[float | None] = []
+    for p, period in enumerate(mpd.periods):
+        start = parse_duration(period.start, f"{url} Period[{p}]@start")
+        if start is None and p > 0:
+            previous = parse_duration(mpd.periods[p - 1].duration, f"{url} Period[{p - 1}]@duration")
+            start = (starts[-1] + previous) if starts[-1] is not None and previous is not None else None
+        if start is None and p > 0:
+            raise ManifestError(f"{url} Period[{p}]: neither its start nor the previous period's duration is known")
+        starts.append(start or 0.0)
+    base = _base_url(url, mpd)
+    periods = []
+    for p, period in enumerate(mpd.periods):
+        start = starts[p] or 0.0
+        end = starts[p + 1] if p + 1 < len(starts) else None
+        own = parse_duration(period.duration, f"{url} Period[{p}]@duration")
+        length = own if own is not None else (end - start if end is not None else (duration or 0.0) - start)
+        where = f"{url} Period[{p}]" if len(mpd.periods) > 1 else url
+        periods.append(Period(start, max(length, 0.0), _period_tracks(
+            period, period_elements[p], _base_url(base, period), (start, max(length, 0.0)), where)))
+    if not duration:
+        duration = periods[-1].start_s + periods[-1].duration_s
+    return Document(url, duration, tuple(periods))
+
+
+def _period_tracks(period: Any, element: ET.Element, base: str, timing: tuple[float, float],
+                   url: str) -> tuple[Track, ...]:
+    adaptation_elements = _children(element, "AdaptationSet")
     tracks: list[Track] = []
     for a, adaptation in enumerate(period.adaptation_sets or []):
         where = f"{url} AdaptationSet[{a}]"
@@ -300,7 +355,7 @@ def parse_mpd(text: str, url: str) -> Manifest:
         rep_elements = _children(a_element, "Representation")
         renditions = [
             _rendition(
-                period, adaptation, rep, a_base, period_s, f"{where}/Representation[{r}]",
+                period, adaptation, rep, a_base, timing, f"{where}/Representation[{r}]",
                 _protection(a_protection + _children(rep_elements[r], "ContentProtection"), a_base,
                             f"{where}/Representation[{r}]"),
             )
@@ -310,6 +365,36 @@ def parse_mpd(text: str, url: str) -> Manifest:
         tracks.append(Track(kind, tuple(renditions), language=adaptation.lang or "", label=adaptation.label or ""))
     if not any(t.kind in ("video", "audio") for t in tracks):
         raise ManifestError(f"{url}: no audio or video AdaptationSet")
-    if not duration:
-        duration = max((t.renditions[0].segments[-1].end_s for t in tracks if t.renditions[0].segments), default=0.0)
-    return Manifest(url=url, format="dash", duration_s=duration, tracks=tuple(tracks))
+    return tuple(tracks)
+
+
+def to_manifest(document: Document) -> Manifest:
+    """Join the periods into one continuous presentation, played back to back.
+
+    Each track of the first period continues in the track of the same kind and language of the
+    next, rendition by rendition in ladder order (clamped where a later ladder is shorter). Every
+    segment carries its period's init and timestamp offset, so the remuxer treats a period
+    boundary like a rendition switch.
+    """
+    first = document.periods[0]
+    if len(document.periods) == 1:
+        return Manifest(document.url, "dash", document.duration_s, first.tracks)
+    tracks = []
+    for track in first.tracks:
+        chain = [track] + [_continuation(track, p) for p in document.periods[1:]]
+        renditions = []
+        for r, rendition in enumerate(track.renditions):
+            segments = []
+            for part in chain:
+                if part is None:
+                    continue
+                partner = part.renditions[min(r, len(part.renditions) - 1)]
+                segments.extend(dataclasses.replace(s, init=s.init or partner.init) for s in partner.segments)
+            renditions.append(dataclasses.replace(rendition, segments=tuple(segments)))
+        tracks.append(dataclasses.replace(track, renditions=tuple(renditions)))
+    return Manifest(document.url, "dash", document.duration_s, tuple(tracks))
+
+
+def _continuation(track: Track, period: Period) -> Track | None:
+    same_kind = [t for t in period.tracks if t.kind == track.kind]
+    return next((t for t in same_kind if t.language == track.language), same_kind[0] if same_kind else None)

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 from player.manifest import hls
-from player.manifest.dash import parse_mpd
+from player.manifest import dash
 from player.manifest.model import ByteRange, Manifest, ManifestError, Rendition
 from player.manifest.sidx import parse_sidx
 
@@ -27,29 +27,30 @@ async def load_manifest(get_text: GetText, url: str, get_range: GetBytes | None 
         bodies = await asyncio.gather(*(get_text(u) for u in urls))
         return hls.parse_hls(text, url, dict(zip(urls, bodies, strict=True)))
     if "<MPD" in text[:4096]:
-        return await _load_indexes(parse_mpd(text, url), get_range)
+        return dash.to_manifest(await _load_indexes(dash.parse_mpd(text, url), get_range))
     raise ManifestError(f"{url}: neither a DASH MPD nor an HLS playlist")
 
 
-async def _load_indexes(manifest: Manifest, get_range: GetBytes | None) -> Manifest:
+async def _load_indexes(document: dash.Document, get_range: GetBytes | None) -> dash.Document:
     """Fill in the segments of renditions whose index (``sidx``) lives in the media file."""
-    pending = [r for t in manifest.tracks for r in t.renditions if r.index is not None]
+    pending = [r for p in document.periods for t in p.tracks for r in t.renditions if r.index is not None]
     if not pending:
-        return manifest
+        return document
     if get_range is None:
-        raise ManifestError(f"{manifest.url}: SegmentBase needs byte-range requests")
+        raise ManifestError(f"{document.url}: SegmentBase needs byte-range requests")
 
     async def resolve(rendition: Rendition) -> Rendition:
         index = rendition.index
         assert index is not None and index.byte_range is not None
         data = await get_range(index.url, index.byte_range)
-        segments = parse_sidx(data, index.url, index.byte_range)
-        return dataclasses.replace(rendition, segments=tuple(segments), index=None)
+        return dataclasses.replace(rendition, segments=tuple(parse_sidx(data, index)), index=None)
 
     resolved = dict(zip(map(id, pending), await asyncio.gather(*map(resolve, pending)), strict=True))
-    tracks = tuple(
-        dataclasses.replace(t, renditions=tuple(resolved.get(id(r), r) for r in t.renditions))
-        for t in manifest.tracks
+    periods = tuple(
+        dataclasses.replace(p, tracks=tuple(
+            dataclasses.replace(t, renditions=tuple(resolved.get(id(r), r) for r in t.renditions))
+            for t in p.tracks
+        ))
+        for p in document.periods
     )
-    duration = manifest.duration_s or max(t.renditions[0].segments[-1].end_s for t in tracks)
-    return dataclasses.replace(manifest, tracks=tracks, duration_s=duration)
+    return dataclasses.replace(document, periods=periods)

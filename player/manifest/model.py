@@ -44,6 +44,11 @@ class SegmentRef:
     number: int = 0
     byte_range: ByteRange | None = None
     key: SegmentKey | None = None
+    init: SegmentRef | None = None
+    """This segment's own init where it differs from its rendition's (a later DASH Period)."""
+    time_offset_s: float = 0.0
+    """Add to the media's timestamps to get presentation time (Period start minus its
+    ``presentationTimeOffset``): the remuxer applies it so the player sees one timeline."""
 
     @property
     def end_s(self) -> float:

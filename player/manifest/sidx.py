@@ -7,12 +7,14 @@ from drm import bmff
 from player.manifest.model import ByteRange, ManifestError, SegmentRef
 
 
-def parse_sidx(data: bytes, url: str, index_range: ByteRange) -> list[SegmentRef]:
-    """Segments described by the ``sidx`` in ``data`` (the bytes of ``index_range`` of ``url``).
+def parse_sidx(data: bytes, index: SegmentRef) -> list[SegmentRef]:
+    """Segments described by the ``sidx`` in ``data``, the bytes of the ``index`` reference.
 
     Offsets in a ``sidx`` count from the first byte after the box, which sits at
-    ``index_range.first`` in the file.
+    ``index.byte_range.first`` in the file; times get the index's ``time_offset_s``.
     """
+    url, index_range = index.url, index.byte_range
+    assert index_range is not None
     try:
         box = next((b for b in bmff.iter_boxes(data) if b.type == "sidx"), None)
         if box is None:
@@ -33,7 +35,8 @@ def parse_sidx(data: bytes, url: str, index_range: ByteRange) -> list[SegmentRef
             if size_word >> 31:
                 raise ManifestError(f"{url}: hierarchical sidx (reference {i} points to another sidx) is not supported")
             size = size_word & 0x7FFFFFFF
-            segments.append(SegmentRef(url, time / timescale, duration / timescale, i + 1, ByteRange(offset, offset + size - 1)))
+            segments.append(SegmentRef(url, time / timescale + index.time_offset_s, duration / timescale, i + 1,
+                                       ByteRange(offset, offset + size - 1), time_offset_s=index.time_offset_s))
             offset += size
             time += duration
     except bmff.BoxError as exc:

@@ -37,7 +37,7 @@ def test_switches_decode_every_frame(ladder: tuple[Rendition, Rendition], tmp_pa
     low, high = ladder
     remuxer = Remuxer("video")
     stream = b"".join(
-        remuxer.push(index, r.init, r.segments[i]) for index, r, i in _plan(low, high)
+        remuxer.push(str(index), r.init, r.segments[i]) for index, r, i in _plan(low, high)
     )
     frames, errors, sizes = decode(stream, tmp_path)
     assert errors == []
@@ -48,8 +48,8 @@ def test_switches_decode_every_frame(ladder: tuple[Rendition, Rendition], tmp_pa
 def test_timescale_is_normalised_to_the_first_init(ladder: tuple[Rendition, Rendition]) -> None:
     low, high = ladder
     remuxer = Remuxer("video")
-    remuxer.push(0, low.init, low.segments[0])
-    out = remuxer.push(1, high.init, high.segments[1])
+    remuxer.push("low", low.init, low.segments[0])
+    out = remuxer.push("high", high.init, high.segments[1])
     fragment = next(bmff.iter_fragments(out))
     traf = fragment.trafs[0]
     assert traf.base_media_decode_time == 2 * 12288
@@ -62,17 +62,25 @@ def test_timescale_is_normalised_to_the_first_init(ladder: tuple[Rendition, Rend
 def test_same_rendition_passes_through_untouched(ladder: tuple[Rendition, Rendition]) -> None:
     low, _ = ladder
     remuxer = Remuxer("video")
-    assert remuxer.push(0, low.init, low.segments[0]) == low.init + low.segments[0]
-    assert remuxer.push(0, None, low.segments[1]) is low.segments[1]
+    assert remuxer.push("low", low.init, low.segments[0]) == low.init + low.segments[0]
+    assert remuxer.push("low", None, low.segments[1]) is low.segments[1]
 
 
 def test_errors_are_clear(ladder: tuple[Rendition, Rendition]) -> None:
     low, high = ladder
     with pytest.raises(RemuxError, match="needs its init"):
-        Remuxer("video").push(0, None, low.segments[0])
+        Remuxer("video").push("low", None, low.segments[0])
     remuxer = Remuxer("video")
-    remuxer.push(0, low.init, low.segments[0])
+    remuxer.push("low", low.init, low.segments[0])
     with pytest.raises(RemuxError, match="without its init"):
-        remuxer.push(1, None, high.segments[1])
+        remuxer.push("high", None, high.segments[1])
     with pytest.raises(RemuxError):
-        remuxer.push(1, high.init, high.segments[1][:100])
+        remuxer.push("high", high.init, high.segments[1][:100])
+
+
+def test_time_offset_moves_every_timestamp(ladder: tuple[Rendition, Rendition]) -> None:
+    low, _ = ladder
+    remuxer = Remuxer("video")
+    out = remuxer.push("low", low.init, low.segments[1], time_offset_s=10.0)
+    fragment = next(bmff.iter_fragments(out[len(low.init):]))
+    assert fragment.trafs[0].base_media_decode_time == (2 + 10) * 12288

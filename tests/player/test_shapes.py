@@ -98,3 +98,29 @@ def test_dash_segment_base_indexed_by_sidx(tmp_path: Path) -> None:
     )
     with serve(tmp_path) as base:
         assert_clean(play(base + "manifest.mpd"))
+
+
+def test_dash_multi_period_plays_back_to_back(tmp_path: Path) -> None:
+    """Two periods whose media both start at time zero, with different sizes and timescales."""
+    periods = []
+    for name, size, timescale, pattern in (("p1", "640x360", 12288, "testsrc2"), ("p2", "480x270", 90000, "smptebars")):
+        folder = tmp_path / name
+        folder.mkdir()
+        ffmpeg("-f", "lavfi", "-i", f"{pattern}=s={size}:r=24", "-f", "lavfi", "-i", "sine=f=500:sample_rate=48000",
+               "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "48", "-keyint_min", "48",
+               "-sc_threshold", "0", "-video_track_timescale", str(timescale), "-c:a", "aac",
+               "-f", "dash", "-seg_duration", "2", "-use_template", "1", "-use_timeline", "1",
+               "-adaptation_sets", "id=0,streams=v id=1,streams=a", str(folder / "manifest.mpd"))
+        text = (folder / "manifest.mpd").read_text()
+        body = text[text.index("<Period"):text.index("</Period>") + len("</Period>")]
+        periods.append(body.replace('start="PT0.0S"', "").replace("<Period ", f'<Period duration="PT6S" '
+                                                                          ).replace('id="0"', f'id="{name}"', 1)
+                       .replace('initialization="', f'initialization="{name}/').replace('media="', f'media="{name}/'))
+    (tmp_path / "manifest.mpd").write_text(
+        '<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
+        'mediaPresentationDuration="PT12S" profiles="urn:mpeg:dash:profile:isoff-live:2011">'
+        + "".join(periods) + "</MPD>")
+    with serve(tmp_path) as base:
+        summary = play(base + "manifest.mpd")
+    assert summary["errors"] == [] and summary["ended"]
+    assert summary["played_s"] == pytest.approx(12.0, abs=0.6)
