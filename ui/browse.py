@@ -35,6 +35,7 @@ class Browse(QObject):
     homeChanged = Signal()
     titleChanged = Signal()
     searchChanged = Signal()
+    knownChanged = Signal()
 
     def __init__(self, catalog: CatalogClient, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +43,8 @@ class Browse(QObject):
         self._tasks = TaskRunner("catalog", threads=3, parent=self)
         self._rows = RowsModel(self)
         self._known: dict[str, dict[str, Any]] = {}  # summaries seen, to open a title instantly
+        self._known_revision = 0
+        self._prefetching: set[str] = set()
         self._home_state, self._home_error = "idle", ""
         self._title: dict[str, Any] = {}
         self._title_state, self._title_error, self._title_request = "idle", "", 0
@@ -113,6 +116,33 @@ class Browse(QObject):
         self._title_state, self._title_error = "error", describe(error)
         self.titleChanged.emit()
 
+    # -- details ahead of need -----------------------------------------------------------------------
+
+    # Bumped whenever a synopsis arrives, so bindings on synopsisOf() re-evaluate.
+    knownRevision = Property(int, lambda self: self._known_revision, notify=knownChanged)
+
+    @Slot(str, result=str)
+    def synopsisOf(self, title_id: str) -> str:
+        """The synopsis of ``title_id`` if already fetched, else "" (see :meth:`prefetch`)."""
+        return self._known.get(title_id, {}).get("synopsis", "")
+
+    @Slot(str)
+    def prefetch(self, title_id: str) -> None:
+        """Fetch ``title_id``'s detail in the background (the home hero shows its synopsis)."""
+        if not title_id or self.synopsisOf(title_id) or title_id in self._prefetching:
+            return
+        self._prefetching.add(title_id)
+
+        def done(detail: TitleDetail) -> None:
+            self._prefetching.discard(title_id)
+            self._remember([detail])
+            self._known_revision += 1
+            self.knownChanged.emit()
+
+        # A failed prefetch only means no synopsis in the hero; the title page reports errors.
+        self._tasks.submit(lambda: self._catalog.title(title_id), done,
+                           lambda _error: self._prefetching.discard(title_id))
+
     # -- search ------------------------------------------------------------------------------------
 
     results = Property("QVariantList", lambda self: self._results, notify=searchChanged)
@@ -156,6 +186,6 @@ class Browse(QObject):
         for title in titles:
             known = self._known.get(title.id, {})
             item = title_item(title)
-            if not item["synopsis"]:
+            if not item["synopsis"]:  # a summary does not erase a synopsis already known
                 item["synopsis"] = known.get("synopsis", "")
             self._known[title.id] = item

@@ -8,7 +8,9 @@ FocusScope {
 
     readonly property var focusedTitle: rowsView.currentItem ? rowsView.currentItem.currentItem : null
     property var heroTitle: null
-    onFocusedTitleChanged: if (focusedTitle) heroTitle = focusedTitle
+    onFocusedTitleChanged: if (focusedTitle) { heroTitle = focusedTitle; prefetchTimer.restart() }
+    // Ask for the synopsis once focus rests on a title, not for every poster passed on the way.
+    Timer { id: prefetchTimer; interval: 250; onTriggered: if (page.heroTitle) browse.prefetch(page.heroTitle.id) }
 
     Rectangle { anchors.fill: parent; color: Theme.background }
 
@@ -40,6 +42,16 @@ FocusScope {
                 maximumLineCount: 2
             }
             MetaLine { title: page.heroTitle }
+            Label {
+                objectName: "heroSynopsis"
+                width: parent.width
+                text: { browse.knownRevision; return page.heroTitle ? browse.synopsisOf(page.heroTitle.id) : "" }
+                size: Theme.fontBody
+                color: Theme.textDim
+                wrapMode: Text.WordWrap
+                maximumLineCount: 3
+                lineHeight: 1.2
+            }
             Label {
                 visible: text !== ""
                 width: parent.width
@@ -161,7 +173,7 @@ FocusScope {
         width: implicitWidth
         visible: browse.homeState === "error"
         focus: visible
-        heading: "Can't reach the catalog"
+        heading: "Couldn't load the catalog"
         detail: browse.homeError
         actionText: "Try again"
         onAction: browse.loadHome()

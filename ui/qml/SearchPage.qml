@@ -99,13 +99,17 @@ FocusScope {
         highlightMoveDuration: Theme.normal
         boundsBehavior: Flickable.StopAtBounds
         delegate: Item {
+            id: cell
+            required property var modelData
+            required property int index
+            readonly property bool current: GridView.isCurrentItem  // attached to the delegate root only
             width: grid.cellWidth
             height: grid.cellHeight
             PosterCard {
                 anchors.centerIn: parent
-                item: modelData
-                focused: GridView.isCurrentItem && grid.activeFocus
-                onActivated: { grid.currentIndex = index; page.openTitle(modelData.id) }
+                item: cell.modelData
+                focused: cell.current && grid.activeFocus
+                onActivated: { grid.currentIndex = cell.index; page.openTitle(cell.modelData.id) }
             }
         }
         Keys.onUpPressed: {
