@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Mapping
@@ -9,10 +10,15 @@ from collections.abc import Mapping
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
 from app.session import PlaybackSession
+from app.telemetry import QueueError, Telemetry, TelemetryConfig
 from player import Player
 from player.events import PlayerEvent, Position, RenditionSwitched
 
 STARTUP_TIMEOUT_S = 30.0
+TELEMETRY_FLUSH_S = 3.0
+"""How long the end of a run waits for the collector; what is not sent by then goes next run."""
+
+log = logging.getLogger(__name__)
 
 
 class _Progress:
@@ -49,7 +55,9 @@ def play_headless(
     player.add_listener(report)
     if progress:
         player.add_listener(_Progress())
-    session = PlaybackSession(catalog, player, keys) if catalog is not None else None
+    telemetry = _telemetry() if catalog is not None else None
+    session = PlaybackSession(catalog, player, keys, telemetry=telemetry, ui_mode="headless",
+                              player_config={"vo": "null", "abr": abr or "default"}) if catalog is not None else None
     try:
         if session is not None:
             session.start(target, fmt=fmt, start_s=start_s)
@@ -66,4 +74,19 @@ def play_headless(
             session.stop()
     finally:
         player.close()
+        if telemetry is not None:
+            telemetry.close(TELEMETRY_FLUSH_S)
     return report
+
+
+def _telemetry() -> Telemetry | None:
+    """The telemetry service as the environment configures it; playback goes on without it when
+    it is off or its queue cannot be opened."""
+    config = TelemetryConfig.from_env()
+    if not config.enabled:
+        return None
+    try:
+        return Telemetry(config)
+    except QueueError as exc:
+        log.warning("telemetry off: %s", exc)
+        return None

@@ -1,6 +1,8 @@
 """A playback summary built from the player's events: what the headless CLI prints and tests read.
 
-The same numbers telemetry reports: startup time, time played, stalls, switches and bitrate.
+The one place the summary metrics are computed: telemetry's ``session_end`` carries
+:meth:`PlaybackReport.qoe_summary` as it is (names and definitions in
+``assets/schema/qoe-events-v1.json``, after CTA-2066 and Shaka's ``getStats()``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class PlaybackReport:
     errors: list[str] = field(default_factory=list)
     decode_errors: int = 0
     ended: bool = False
+    fatal_error: bool = False
+    _entered_kbps: list[int] = field(default_factory=list, repr=False)
     _kbps_seconds: float = 0.0
     _current_kbps: int | None = None
     _last_position: float | None = None
@@ -70,6 +74,8 @@ class PlaybackReport:
             if event.from_kbps is not None:
                 self.switches += 1
             self._current_kbps = event.to_kbps
+            if event.kind == "video":
+                self._entered_kbps.append(event.to_kbps)
             if event.to_kbps not in self.renditions:
                 self.renditions.append(event.to_kbps)
         elif isinstance(event, StallStarted):
@@ -82,6 +88,7 @@ class PlaybackReport:
         elif isinstance(event, PlayerError):
             self.errors.append(f"{event.code}: {event.message}")
             if event.fatal:
+                self.fatal_error = True
                 self.finished.set()
         elif isinstance(event, Ended):
             self._advance(self.duration_s)  # the stretch after the last position report
@@ -101,6 +108,41 @@ class PlaybackReport:
     def mean_video_kbps(self) -> float:
         return self._kbps_seconds / self.played_s if self.played_s else 0.0
 
+    @property
+    def rebuffer_ratio(self) -> float:
+        """CTA-2066 Rebuffering Ratio: time stalled over time played plus time stalled."""
+        total = self.played_s + self.rebuffer_s
+        return self.rebuffer_s / total if total else 0.0
+
+    @property
+    def switches_per_minute(self) -> float:
+        return self.switches * 60.0 / self.played_s if self.played_s else 0.0
+
+    @property
+    def bitrate_mean_kbps(self) -> float:
+        """Mean of the video bitrates entered, each entry once, however long it lasted."""
+        entered = self._entered_kbps
+        return sum(entered) / len(entered) if entered else 0.0
+
+    def qoe_summary(self) -> dict[str, Any]:
+        """The summary metrics as telemetry's ``session_end`` reports them (schema ``summary``)."""
+        with self._lock:
+            started = self.startup_ms is not None
+            return {
+                "startup_ms": round(self.startup_ms, 1) if started else None,
+                "played_s": round(self.played_s, 3),
+                "rebuffer_count": self.rebuffer_count,
+                "rebuffer_s": round(self.rebuffer_s, 3),
+                "rebuffer_ratio": round(self.rebuffer_ratio, 5),
+                "bitrate_mean_kbps": round(self.bitrate_mean_kbps, 1),
+                "bitrate_time_weighted_kbps": round(self.mean_video_kbps, 1),
+                "switches": self.switches,
+                "switches_per_minute": round(self.switches_per_minute, 3),
+                "exited_before_start": not started and not self.fatal_error,
+                "start_failed": not started and self.fatal_error,
+                "decode_errors": self.decode_errors,
+            }
+
     def as_dict(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -117,4 +159,7 @@ class PlaybackReport:
                 "decode_errors": self.decode_errors,
                 "ended": self.ended,
                 "errors": list(self.errors),
+                "rebuffer_ratio": round(self.rebuffer_ratio, 5),
+                "switches_per_minute": round(self.switches_per_minute, 3),
+                "bitrate_mean_kbps": round(self.bitrate_mean_kbps, 1),
             }

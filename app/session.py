@@ -1,14 +1,20 @@
 """Playing a catalog title: playback info from the catalog, the player opened at the resume
-position, and progress reported back so "Continue watching" follows the viewer."""
+position, progress reported back so "Continue watching" follows the viewer, and the session's
+QoE telemetry (whose session id is also the CMCD session id on the segment requests)."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from app.catalog import CatalogClient, CatalogError, PlaybackInfo
+from app.telemetry import QoeSession, Telemetry
+from app.telemetry.emitter import UiMode
 from player import Player
+from player.cmcd import CmcdConfig
 from player.events import Ended, PlayerEvent, Position
 from player.keys import LicenseConfig
 
@@ -20,11 +26,17 @@ class PlaybackSession:
     call it off the UI thread."""
 
     def __init__(self, catalog: CatalogClient, player: Player,
-                 keys: Mapping[bytes, bytes] | None = None) -> None:
+                 keys: Mapping[bytes, bytes] | None = None, *, telemetry: Telemetry | None = None,
+                 ui_mode: UiMode = "desktop", player_config: Mapping[str, Any] | None = None) -> None:
         self.catalog = catalog
         self.player = player
         self.keys = keys
+        self.telemetry = telemetry
+        self.ui_mode: UiMode = ui_mode
+        self.player_config = dict(player_config or {})
+        """What the player was built with, for the telemetry's configuration digest."""
         self.info: PlaybackInfo | None = None
+        self.qoe: QoeSession | None = None
         self._last_report = 0.0
         self._position = 0.0
         self._duration = 0.0
@@ -34,22 +46,42 @@ class PlaybackSession:
     def start(self, title_id: str, *, fmt: str = "dash", from_start: bool = False,
               start_s: float | None = None) -> PlaybackInfo:
         """Fetch playback info for ``title_id`` and start playing; raises CatalogError."""
+        requested_at = (time.time(), time.monotonic())
+        self._end_qoe()  # a start without a stop ends the previous session's report
         info = self.catalog.playback(title_id)
         url = info.manifest(fmt)
+        start = start_s if start_s is not None else (0.0 if from_start else info.resume_s)
+        session_id = str(uuid.uuid4())
+        qoe = self.telemetry.start_session(
+            title_id=title_id, collector_url=info.collector_url, token=info.token, fmt=fmt, start_s=start,
+            ui_mode=self.ui_mode, player_config=self.player_config, session_id=session_id,
+            requested_at=requested_at,
+        ) if self.telemetry is not None else None
+        if qoe is not None:
+            self.player.add_listener(qoe)
         with self._lock:
             self.info = info
+            self.qoe = qoe
             self._last_report = time.monotonic()
-        start = start_s if start_s is not None else (0.0 if from_start else info.resume_s)
         license = LicenseConfig(url=info.license_url, token=info.token)
-        self.player.open(url, start_s=start, license=license, keys=self.keys)
+        self.player.open(url, start_s=start, license=license, keys=self.keys,
+                         cmcd=CmcdConfig(session_id=session_id, content_id=title_id))
         return info
 
     def stop(self) -> None:
-        """Stop playback and save where the viewer got to."""
+        """Stop playback, save where the viewer got to and close the telemetry session."""
         self._report(force=True)
         with self._lock:
             self.info = None
         self.player.stop()
+        self._end_qoe()
+
+    def _end_qoe(self) -> None:
+        with self._lock:
+            qoe, self.qoe = self.qoe, None
+        if qoe is not None:
+            qoe.end()
+            self.player.remove_listener(qoe)
 
     def _on_event(self, event: PlayerEvent) -> None:
         if isinstance(event, Position):

@@ -7,8 +7,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import qoe
 from .library import Library
-from .routes import ROUTERS
+from .routes import API_PREFIX, ROUTERS
 from .store import Store
 
 
@@ -32,4 +33,8 @@ def create_app(library: Library, store: Store) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     for prefix, router in ROUTERS:
         app.include_router(router, prefix=prefix)
+    # The QoE collector keeps its events in a database of its own beside the store's.
+    app.state.qoe = qoe.SqliteQoeStore(store.path.with_name(f"{store.path.stem}-qoe.db"))
+    app.include_router(qoe.router, prefix=API_PREFIX)
+    app.include_router(qoe.pages)
     return app

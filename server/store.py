@@ -55,6 +55,7 @@ class Progress:
 
 class Store:
     def __init__(self, path: Path) -> None:
+        self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -95,6 +96,12 @@ class Store:
             row = self._db.execute("SELECT title_id, position_s, duration_s FROM progress "
                                    "WHERE title_id = ?", (title_id,)).fetchone()
         return Progress(*row) if row else None
+
+    def playback_title(self, token: str) -> str | None:
+        """The title a playback token was issued for; None for a token this store never issued."""
+        with self._lock:
+            row = self._db.execute("SELECT title_id FROM playback_session WHERE token = ?", (token,)).fetchone()
+        return row[0] if row else None
 
     def new_playback_session(self, title_id: str) -> str:
         """Record a playback start and return its opaque random token."""

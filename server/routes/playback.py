@@ -24,7 +24,7 @@ def start_playback(title_id: str, request: Request, library: Library = Depends(g
         manifests=Manifests(dash=library_url(request, clip.dash), hls=library_url(request, clip.hls)),
         license_url=None,
         token=store.new_playback_session(title.id),
-        collector_url=None,
+        collector_url=str(request.url_for("qoe_events")),
         resume_s=progress.resume_s if progress else 0.0,
     )
 
