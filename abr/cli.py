@@ -1,0 +1,131 @@
+"""``marquee abr ...``: headless ABR comparisons on recorded traces (offline tooling: reads trace
+files, writes plots, prints tables; the decision code in :mod:`abr` stays pure).
+
+``marquee abr simulate --traces DIR|FILE... [--video SPEC] [--model pensieve] [--algorithms a,b|all]
+[--optimal] [--json] [--plots DIR] [--jobs N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TextIO
+
+from abr.registry import NAMES
+from abr.sim.compare import OPTIMAL, Summary, TraceResult, run, summarise, trace_rows
+from abr.sim.manifest import read_video
+from abr.sim.pensieve import CHUNKS, PensieveModel
+from abr.sim.plots import write_plots
+from abr.sim.traces import TraceError, read_traces
+from abr.sim.video import PENSIEVE_LADDER_BPS, PENSIEVE_SEGMENT_S, Video, VideoError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="marquee abr", description="Headless ABR evaluation on network traces.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sim = commands.add_parser("simulate", help="compare algorithms over recorded traces")
+    sim.add_argument("--traces", nargs="+", required=True, metavar="DIR|FILE",
+                     help="trace files or directories (Pensieve cooked, Mahimahi or Sabre JSON; auto-detected)")
+    sim.add_argument("--video", metavar="SPEC",
+                     help="Pensieve size directory, Sabre video JSON, or DASH/HLS manifest "
+                          "(default: 48 x 4 s segments of Pensieve's ladder at nominal size)")
+    sim.add_argument("--model", choices=["pensieve"], default="pensieve", help="simulator semantics")
+    sim.add_argument("--algorithms", default="all", help=f"comma-separated, or 'all' ({','.join(NAMES)})")
+    sim.add_argument("--optimal", action="store_true", help="also compute the offline QoE_lin optimum")
+    sim.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    sim.add_argument("--plots", metavar="DIR", help="write PNG plots into DIR")
+    sim.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    return parser
+
+
+def _algorithms(text: str) -> list[str]:
+    if text == "all":
+        return list(NAMES)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in NAMES]
+    if unknown or not names:
+        raise ValueError(f"unknown algorithm(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(NAMES)}")
+    return names
+
+
+class _ProgressBar:
+    """A one-line progress bar on a stream (redrawn in place)."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream, self.width, self.shown = stream, width, -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = done * 100 // total
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.width * done // total
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} traces")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def format_table(summary: dict[str, Summary], optimum_mean: float | None) -> str:
+    header = f"{'algorithm':<11} {'QoE_lin':>8} {'p5':>8} {'kbit/s':>7} {'rebuf %':>8} {'sw/min':>7} {'% opt':>6}"
+    lines = [header, "-" * len(header)]
+    for name, s in summary.items():
+        share = f"{100 * s.optimal_share:6.1f}" if s.optimal_share is not None else f"{'-':>6}"
+        lines.append(f"{name:<11} {s.qoe_lin_mean:8.2f} {s.qoe_lin_p5:8.2f} {s.bitrate_kbps_mean:7.0f} "
+                     f"{100 * s.rebuffer_ratio:8.2f} {s.switches_per_min:7.2f} {share}")
+    if optimum_mean is not None:
+        lines.append(f"{OPTIMAL:<11} {optimum_mean:8.2f}")
+    return "\n".join(lines)
+
+
+def report(results: Sequence[TraceResult], names: Sequence[str]) -> dict[str, object]:
+    """The JSON object of ``--json``."""
+    summary = summarise(results, names)
+    optimum = [r.metrics[OPTIMAL].qoe_lin for r in results if OPTIMAL in r.metrics]
+    return {
+        "summary": {name: asdict(s) for name, s in summary.items()},
+        "optimal": {"qoe_lin_mean": sum(optimum) / len(optimum) if optimum else None},
+        "traces": trace_rows(results),
+    }
+
+
+def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    names = _algorithms(args.algorithms)
+    traces = read_traces(args.traces)
+    if not traces:
+        raise TraceError(f"{' '.join(args.traces)}:0: no trace files found")
+    if args.video:
+        video = read_video(args.video)
+    else:
+        video = Video.nominal("pensieve-nominal", list(PENSIEVE_LADDER_BPS), PENSIEVE_SEGMENT_S, CHUNKS)
+    started = time.perf_counter()
+    results = run(traces, video, names, with_optimal=args.optimal, model=PensieveModel(), jobs=args.jobs,
+                  progress=_ProgressBar(err))
+    err.write(f"{len(traces)} traces x {len(names)} algorithms{' + optimum' if args.optimal else ''} "
+              f"in {time.perf_counter() - started:.1f} s\n")
+    document = report(results, names)
+    if args.json:
+        json.dump(document, out)
+        out.write("\n")
+    else:
+        summary = summarise(results, names)
+        out.write(format_table(summary, document["optimal"]["qoe_lin_mean"]) + "\n")
+    if args.plots:
+        for path in write_plots(results, traces, names, Path(args.plots)):
+            err.write(f"wrote {path}\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Entry point of ``marquee abr``; returns the process exit status."""
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return simulate_command(args, out, err)
+    except (TraceError, VideoError, ValueError) as exc:
+        err.write(f"marquee abr: {exc}\n")
+        return 2
