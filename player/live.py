@@ -38,6 +38,7 @@ from player.sink import ByteQueue, StreamRegistry
 
 POLL_INTERVAL_S = 0.25
 STATS_EVERY = 4  # polls: once a second
+EXACT_SEEK_TOLERANCE_S = 0.05
 
 
 class LiveSession:
@@ -67,7 +68,8 @@ class LiveSession:
         self.scheduler: Scheduler | None = None
         self._queues: dict[str, ByteQueue] = {}
         self._urls: list[str] = []
-        self._pipeline = MediaPipeline(fetcher, keys, cmcd_config.mode)
+        self._pipeline: MediaPipeline | None = None
+        self._keys = keys
         self._cmcd = cmcd_config
         self._starved: set[str] = set()  # tracks whose next request reports buffer starvation
         self._tasks: set[asyncio.Task[None]] = set()
@@ -75,6 +77,10 @@ class LiveSession:
         self._requested_at = 0.0
         self._seeking = False
         self._ended = False
+        self._clock_offset: float | None = None
+        """mpv's clock minus presentation time, learnt at the first frame (0 for aligned fMP4)."""
+        self._stream_start = 0.0
+        self._exact_target: float | None = None
         self.closed = False
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -84,6 +90,8 @@ class LiveSession:
         self._set_state(State.LOADING)
         try:
             self.manifest = await load_manifest(self._get_text, url, self._get_range)
+            self._pipeline = MediaPipeline(self._fetcher, self._keys, self._cmcd.mode,
+                                           self.manifest.playlist_timeline)
             self.scheduler = Scheduler(self.manifest, self._abr, self._config)
         except (FetchError, ManifestError, ValueError) as exc:
             self._fail("manifest", str(exc))
@@ -109,11 +117,19 @@ class LiveSession:
         for url in self._urls:
             self._streams.remove(url)
         self._queues = {t.kind: ByteQueue() for t in self.manifest.tracks if t.kind in ("video", "audio")}
+        assert self._pipeline is not None
         self._pipeline.restart(list(self._queues))
         self._urls = [self._streams.add(kind, q) for kind, q in self._queues.items()]
         urls = dict(zip(self._queues, self._urls, strict=True))
         main = urls.get("video") or urls["audio"]
-        options = {"start": f"{start_s:.3f}"}
+        options = {}
+        self._exact_target = None
+        if self._clock_offset is not None:
+            options["start"] = f"{start_s + self._clock_offset:.3f}"
+        else:
+            self._stream_start = self._first_segment_start(start_s)
+            if start_s - self._stream_start > EXACT_SEEK_TOLERANCE_S:
+                self._exact_target = start_s
         if "video" in urls and "audio" in urls:
             options["audio-file"] = urls["audio"]
         self._mpv.loadfile(main, **options)
@@ -142,13 +158,37 @@ class LiveSession:
 
     # -- notifications from mpv (already on the loop) ----------------------------------------------
 
+    def _first_segment_start(self, position_s: float) -> float:
+        """Where the stream fed for ``position_s`` begins: the start of its segment."""
+        assert self.manifest is not None
+        track = self.manifest.first("video") or self.manifest.first("audio")
+        assert track is not None
+        rendition = track.renditions[0]
+        return rendition.segments[rendition.index_at(position_s)].start_s
+
+    def position(self) -> float | None:
+        """The playhead on the presentation timeline (mpv's clock less the learnt offset)."""
+        raw = self._mpv.time_pos
+        if raw is None or self._clock_offset is None:
+            return None
+        return float(raw) - self._clock_offset
+
     def on_first_frame(self) -> None:
         if self.scheduler is None or self.closed or self.scheduler.started:
             return
+        raw = self._mpv.time_pos
+        if self._clock_offset is None:
+            # The first picture is the first frame of the first segment: that tells how mpv's
+            # clock (media timestamps, edit lists, a TS stream's PTS) maps to the presentation.
+            self._clock_offset = (float(raw) if raw is not None else self._stream_start) - self._stream_start
+        if self._exact_target is not None:
+            target, self._exact_target = self._exact_target, None
+            self._mpv.command("seek", f"{target + self._clock_offset:.3f}", "absolute+exact")
+            return  # the frame at the target is the first frame that counts
         self.scheduler.on_first_frame()
-        position = self._mpv.time_pos
+        position = self.position()
         self._emit(FirstFrame((time.monotonic() - self._requested_at) * 1000, after_seek=self._seeking,
-                              position_s=float(position) if position is not None else self.scheduler.position_s))
+                              position_s=position if position is not None else self.scheduler.position_s))
         self._set_state(State.PAUSED if self._mpv.pause else State.PLAYING)
 
     def on_end_of_file(self) -> None:
@@ -169,7 +209,7 @@ class LiveSession:
                 self._queues[action.kind].finish()
 
     async def _fetch(self, action: Fetch) -> None:
-        assert self.scheduler is not None and self.manifest is not None
+        assert self.scheduler is not None and self.manifest is not None and self._pipeline is not None
         queue = self._queues[action.kind]
         track = self.manifest.first(action.kind)  # type: ignore[arg-type]
         assert track is not None
@@ -230,7 +270,7 @@ class LiveSession:
         while not self.closed:
             await asyncio.sleep(POLL_INTERVAL_S)
             polls += 1
-            position = self._mpv.time_pos
+            position = self.position()
             if position is None or not self.scheduler.started:
                 continue
             playing = not self._mpv.pause

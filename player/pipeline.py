@@ -37,8 +37,11 @@ class Delivered:
 
 
 class MediaPipeline:
-    def __init__(self, fetcher: Fetcher, keys: KeyStore, cmcd_mode: str = "off") -> None:
+    def __init__(self, fetcher: Fetcher, keys: KeyStore, cmcd_mode: str = "off",
+                 playlist_timeline: bool = False) -> None:
         self._fetcher = fetcher
+        self._playlist_timeline = playlist_timeline
+        self._aligned: set[str] = set()
         self._keys = keys
         self._cmcd_mode = cmcd_mode
         self._inits: dict[str, bytes] = {}
@@ -48,6 +51,7 @@ class MediaPipeline:
     def restart(self, kinds: list[str]) -> None:
         """New streams (at open and after a seek): each begins again with an init segment."""
         self._remuxers = {kind: Remuxer(kind) for kind in kinds}
+        self._aligned = set()
 
     async def deliver(self, action: Fetch, rendition: Rendition,
                       cmcd_data: dict[str, cmcd.CmcdValue] | None = None) -> Delivered:
@@ -87,7 +91,11 @@ class MediaPipeline:
                 await self._keys.ensure([exc.kid], rendition.protection.license_url if rendition.protection else None)
                 decryptor.add_keys(self._keys.keys)
                 data = decryptor.decrypt_segment(data)
-        clear = self._remuxers[action.kind].push(source, init, data, action.segment.time_offset_s)
+        align_to = None
+        if self._playlist_timeline and (action.kind not in self._aligned or action.segment.discontinuity):
+            align_to = action.segment.start_s
+            self._aligned.add(action.kind)
+        clear = self._remuxers[action.kind].push(source, init, data, action.segment.time_offset_s, align_to)
         return Delivered(clear, fetched)
 
     async def _init(self, ref: SegmentRef, cmcd_data: dict[str, cmcd.CmcdValue]) -> bytes:

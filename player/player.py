@@ -97,8 +97,9 @@ class Player:
 
     @property
     def position_s(self) -> float:
-        pos = self.mpv.time_pos
-        return float(pos) if pos is not None else 0.0
+        session = self._session
+        position = session.position() if session is not None else None
+        return position if position is not None else 0.0
 
     @property
     def duration_s(self) -> float:

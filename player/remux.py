@@ -77,27 +77,38 @@ class Remuxer:
         self._current: _TrackFormat | None = None
         self._source: str | None = None
         self._inject = False
+        self._aligned_ticks = 0
+        self._transport_stream = False
 
-    def push(self, source: str, init: bytes | None, segment: bytes, time_offset_s: float = 0.0) -> bytes:
+    def push(self, source: str, init: bytes | None, segment: bytes, time_offset_s: float = 0.0,
+             align_to_s: float | None = None) -> bytes:
         """Bytes to append to the stream for ``segment``.
 
         ``source`` names the segment's init (its URL, say): when it changes, that is a switch,
         and ``init`` (those init bytes) is needed; otherwise ``init`` may be None. The first push
         returns the init followed by the segment. ``time_offset_s`` is added to the segment's
-        timestamps (DASH periods and ``presentationTimeOffset``).
+        timestamps (DASH periods and ``presentationTimeOffset``). ``align_to_s`` moves the
+        segment, and those after it, so that it starts exactly there (HLS, whose timeline is the
+        playlist's, at the start and after a discontinuity).
+
+        MPEG-TS segments (no init) carry their own parameter sets and pass through unchanged.
         """
         try:
-            return self._push(source, init, segment, time_offset_s)
+            return self._push(source, init, segment, time_offset_s, align_to_s)
         except bmff.BoxError as exc:
             raise RemuxError(str(exc)) from None
 
-    def _push(self, source: str, init: bytes | None, segment: bytes, time_offset_s: float) -> bytes:
+    def _push(self, source: str, init: bytes | None, segment: bytes, time_offset_s: float,
+              align_to_s: float | None) -> bytes:
+        if self._transport_stream or (self._base is None and init is None and segment[:1] == b"\x47"):
+            self._transport_stream = True
+            return segment
         if self._base is None:
             if init is None:
                 raise RemuxError("the first segment of a stream needs its init segment")
             self._base = self._current = _track_format(init, self.kind)
             self._source = source
-            offset = round(time_offset_s * self._base.timescale)
+            offset = self._offset_ticks(segment, self._base, time_offset_s, align_to_s)
             return init + (self._rewrite(segment, self._base, offset) if offset else segment)
         if source != self._source:
             if init is None:
@@ -113,11 +124,23 @@ class Remuxer:
             self._inject = bool(current.parameter_sets)
         current = self._current
         assert current is not None
-        offset = round(time_offset_s * self._base.timescale)
+        offset = self._offset_ticks(segment, current, time_offset_s, align_to_s)
         same_format = current.track_id == self._base.track_id and current.timescale == self._base.timescale
         if not self._inject and same_format and not offset:
             return segment
         return self._rewrite(segment, current, offset)
+
+    def _offset_ticks(self, segment: bytes, fmt: _TrackFormat, time_offset_s: float, align_to_s: float | None) -> int:
+        """Ticks (in the base timescale) to add to ``segment``'s decode times."""
+        base = self._base
+        assert base is not None
+        if align_to_s is not None:
+            first = next(bmff.iter_fragments(segment, fmt.init), None)
+            decode_time = first.trafs[0].base_media_decode_time if first and first.trafs else None
+            if decode_time is not None:
+                scaled = round(decode_time * base.timescale / fmt.timescale)
+                self._aligned_ticks = round(align_to_s * base.timescale) - scaled
+        return round(time_offset_s * base.timescale) + self._aligned_ticks
 
     def _rewrite(self, segment: bytes, fmt: _TrackFormat, offset: int) -> bytes:
         """``segment`` in the base format: track ID, timescale (+ ``offset`` ticks), NAL lengths,

@@ -136,7 +136,8 @@ def _segments(
         rng = _byte_range(seg.byterange, next_offset.get(absolute, 0), where)
         if rng is not None:
             next_offset[absolute] = rng.last + 1
-        segments.append(SegmentRef(absolute, start, float(seg.duration), sequence + i, rng, segment_key))
+        segments.append(SegmentRef(absolute, start, float(seg.duration), sequence + i, rng, segment_key,
+                                   discontinuity=bool(seg.discontinuity)))
         start += float(seg.duration)
     return init, tuple(segments), bool(playlist.is_endlist), protection
 

@@ -46,6 +46,8 @@ class SegmentRef:
     key: SegmentKey | None = None
     init: SegmentRef | None = None
     """This segment's own init where it differs from its rendition's (a later DASH Period)."""
+    discontinuity: bool = False
+    """HLS ``EXT-X-DISCONTINUITY`` before this segment: its timestamps start afresh."""
     time_offset_s: float = 0.0
     """Add to the media's timestamps to get presentation time (Period start minus its
     ``presentationTimeOffset``): the remuxer applies it so the player sees one timeline."""
@@ -129,6 +131,11 @@ class Manifest:
     format: Literal["dash", "hls"]
     duration_s: float
     tracks: tuple[Track, ...]
+
+    @property
+    def playlist_timeline(self) -> bool:
+        """HLS: segment times come from the playlist, not from the media's own timestamps."""
+        return self.format == "hls"
 
     def first(self, kind: TrackKind) -> Track | None:
         """The first track of a kind, in manifest order."""

@@ -124,3 +124,24 @@ def test_dash_multi_period_plays_back_to_back(tmp_path: Path) -> None:
         summary = play(base + "manifest.mpd")
     assert summary["errors"] == [] and summary["ended"]
     assert summary["played_s"] == pytest.approx(12.0, abs=0.6)
+
+
+def _hls_ladder(out: Path, segment_type: str, *extra: str) -> None:
+    ffmpeg(*SOURCE, *extra, "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
+           "-hls_segment_type", segment_type, "-master_pl_name", "master.m3u8",
+           "-var_stream_map", "v:0,agroup:aud v:1,agroup:aud a:0,agroup:aud",
+           "-hls_segment_filename", str(out / ("v%v_%03d" + (".ts" if segment_type == "mpegts" else ".m4s"))),
+           str(out / "v%v.m3u8"))
+
+
+def test_hls_mpeg_ts_segments(tmp_path: Path) -> None:
+    _hls_ladder(tmp_path, "mpegts")
+    assert list(tmp_path.glob("*.ts"))
+    with serve(tmp_path) as base:
+        assert_clean(play(base + "master.m3u8"))
+
+
+def test_hls_fmp4_whose_timestamps_do_not_start_at_zero(tmp_path: Path) -> None:
+    _hls_ladder(tmp_path, "fmp4", "-output_ts_offset", "10")
+    with serve(tmp_path) as base:
+        assert_clean(play(base + "master.m3u8"))
