@@ -6,12 +6,13 @@ import socket
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QImage
+from PySide6.QtQml import QQmlComponent
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
 
-from ui.app import Desktop
+from ui.app import QML_DIR, Desktop
 
 TIMEOUT_MS = 20_000
 
@@ -166,9 +167,10 @@ def test_open_a_title_play_pause_seek_and_come_back_with_keys(
     # Esc again: home, where Continue watching now leads with the title.
     press(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: screen(desktop) == "home", timeout=TIMEOUT_MS)
-    qtbot.waitUntil(lambda: item(window, "rowsView").property("count") >= 4, timeout=TIMEOUT_MS)
     rows = desktop.browse.rows
-    assert rows.data(rows.index(0), rows.RowTitleRole) == "Continue watching"
+    qtbot.waitUntil(lambda: rows.data(rows.index(0), rows.RowTitleRole) == "Continue watching",
+                    timeout=TIMEOUT_MS)
+    assert current_row(desktop).property("title") == "Continue watching"
     assert [t["id"] for t in rows.data(rows.index(0), rows.ItemsRole)] == [chosen["id"]]
 
 
@@ -239,3 +241,56 @@ def test_an_unreachable_backend_shows_an_error_screen_not_a_crash(qtbot, qapp) -
         qtbot.waitUntil(lambda: desktop.browse.property("homeState") == "error", timeout=TIMEOUT_MS)
     finally:
         desktop.close()
+
+
+def test_a_player_error_mid_playback_is_shown_in_words(qtbot, desktop: Desktop) -> None:
+    window = desktop.window
+    wait_home(qtbot, desktop)
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desktop.playback.property("state") == "playing", timeout=TIMEOUT_MS)
+    # The stream goes away under the player: it reports a fatal error, the page says what.
+    desktop.player.open("http://127.0.0.1:9/gone.mpd")
+    qtbot.waitUntil(lambda: playback_error(desktop) != "", timeout=TIMEOUT_MS)
+    assert "127.0.0.1:9/gone.mpd" in playback_error(desktop)
+    assert desktop.playback.property("state") == "error"
+    assert item(window, "playerError").property("visible")
+    press(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+
+
+def test_the_ui_scales_with_the_window(qtbot, desktop: Desktop) -> None:
+    """Sizes come from one scale, so a 10-foot mode can grow every screen at once."""
+    window = desktop.window
+    wait_home(qtbot, desktop)
+    theme = desktop.engine.singletonInstance("Marquee", "Theme")
+    card_heights = {}
+    for height in (720, 1080):
+        window.resize(height * 16 // 9, height)
+        expected_scale = max(0.7, height / 1080)
+        qtbot.waitUntil(lambda: theme.property("scale") == pytest.approx(expected_scale), timeout=TIMEOUT_MS)
+        card_heights[height] = current_row(desktop).property("implicitHeight")
+    assert card_heights[1080] / card_heights[720] == pytest.approx(1 / 0.7, rel=0.05)
+
+
+def test_a_missing_poster_leaves_a_titled_placeholder(qtbot, desktop: Desktop) -> None:
+    """Artwork that cannot load never shows as a broken image."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/poster.jpg"
+    component = QQmlComponent(desktop.engine)
+    component.setData(
+        b'import QtQuick\nArtwork { width: 200; height: 300; fallbackText: "Lost Film" }',
+        desktop.engine.baseUrl().resolved(QUrl.fromLocalFile(str(QML_DIR / "Probe.qml"))))
+    art = component.create()
+    assert art is not None, component.errorString()
+    try:
+        art.setProperty("source", dead)
+        image = art.findChild(QQuickItem, "artImage")
+        qtbot.waitUntil(lambda: art.property("failed"), timeout=TIMEOUT_MS)
+        assert art.findChild(QQuickItem, "artPlaceholder").property("visible")
+        assert image.property("opacity") == 0.0
+        assert art.findChild(QQuickItem, "artPlaceholderText").property("text") == "Lost Film"
+    finally:
+        art.deleteLater()

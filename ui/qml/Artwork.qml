@@ -8,8 +8,10 @@ Item {
     property string fallbackText: ""
     property real fallbackHue: 0.6
     readonly property bool ready: image.status === Image.Ready
+    readonly property bool failed: image.status === Image.Error
 
     Rectangle {
+        objectName: "artPlaceholder"
         anchors.fill: parent
         visible: !art.ready || image.opacity < 1
         gradient: Gradient {
@@ -17,6 +19,7 @@ Item {
             GradientStop { position: 1.0; color: Qt.hsla(art.fallbackHue, 0.30, 0.10, 1) }
         }
         Label {
+            objectName: "artPlaceholderText"
             anchors.fill: parent
             anchors.margins: Theme.px(14)
             text: art.fallbackText
@@ -31,6 +34,7 @@ Item {
     }
     Image {
         id: image
+        objectName: "artImage"
         anchors.fill: parent
         source: art.source
         asynchronous: true
