@@ -77,9 +77,15 @@ class Desktop:
         context = self.engine.rootContext()
         context.setContextProperty("browse", self.browse)
         context.setContextProperty("playback", self.playback)
+        self._closed = False
         errors: list[str] = []
-        self.engine.warnings.connect(lambda warnings: errors.extend(w.toString() for w in warnings))
+
+        def collect(warnings: list) -> None:
+            errors.extend(w.toString() for w in warnings)
+
+        self.engine.warnings.connect(collect)
         self.engine.load(QUrl.fromLocalFile(str(QML_DIR / "Main.qml")))
+        self.engine.warnings.disconnect(collect)
         roots = self.engine.rootObjects()
         if not roots:
             self._close_backends()
@@ -87,10 +93,10 @@ class Desktop:
         self.window: QQuickWindow = roots[0]
         video = self.window.findChild(MpvVideoItem, "video")
         if video is None:
+            self.close()
             raise UiError("Main.qml has no MpvVideo item named 'video'")
         video.attach(self.player.mpv)
         self.window.requestActivate()  # keyboard focus from the start, without a click
-        self._closed = False
 
     def play(self, title_id: str) -> None:
         """Start playing ``title_id`` now, as if chosen on its page."""
