@@ -171,6 +171,34 @@ FocusScope {
         }
     }
 
+    // Paused: the picture dims and a play mark sits in the middle.
+    Rectangle {
+        anchors.fill: parent
+        color: "black"
+        opacity: playback.state === "paused" ? 0.35 : 0
+        Behavior on opacity { NumberAnimation { duration: Theme.normal } }
+        z: -1
+    }
+    Rectangle {
+        objectName: "pausedMark"
+        anchors.centerIn: parent
+        width: Theme.px(112); height: width; radius: width / 2
+        color: Qt.rgba(0, 0, 0, 0.55)
+        border.color: Qt.rgba(1, 1, 1, 0.35)
+        border.width: Math.max(1, Theme.px(2))
+        opacity: playback.state === "paused" ? 1 : 0
+        visible: opacity > 0
+        scale: playback.state === "paused" ? 1 : 0.8
+        Behavior on opacity { NumberAnimation { duration: Theme.normal } }
+        Behavior on scale { NumberAnimation { duration: Theme.normal; easing.type: Easing.OutBack } }
+        Icon {
+            name: "play"
+            anchors.centerIn: parent
+            anchors.horizontalCenterOffset: Theme.px(4)
+            width: Theme.px(48); height: width
+            color: Theme.text
+        }
+    }
     Spinner {
         anchors.centerIn: parent
         width: Theme.px(72); height: width
