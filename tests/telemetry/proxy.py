@@ -1,0 +1,158 @@
+"""A loopback HTTP proxy in front of the reference backend, for faults the origin cannot make yet.
+
+It forwards every request with the client's ``Host`` header, so the URLs the backend builds
+(manifests, the collector) point back at the proxy and all later traffic goes through it too.
+Faults: hold the first request whose path matches until released (a segment that arrives late,
+so the player stalls), go down (the port refuses connections) and come back up on the same port,
+and swallow responses (the request reaches the backend, its answer never reaches the client).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding",
+               "proxy-connection", "te", "upgrade", "trailer"}
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    status: int | None
+    """None when the proxy swallowed the answer."""
+    response: bytes = b""
+
+
+@dataclass
+class _Hold:
+    pattern: re.Pattern[str]
+    release: threading.Event = field(default_factory=threading.Event)
+    held: threading.Event = field(default_factory=threading.Event)
+    used: bool = False
+
+
+class Proxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.seen: list[Seen] = []
+        self.swallow_posts = 0
+        """Swallow the answers of this many coming POSTs (counting down)."""
+        self._holds: list[_Hold] = []
+        self._lock = threading.Lock()
+        self._http = httpx.Client(timeout=30)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def hold(self, path_pattern: str) -> _Hold:
+        """Hold the first request whose path (without query) matches until ``.release`` is set;
+        ``.held`` is set when it arrives."""
+        hold = _Hold(re.compile(path_pattern))
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
+    def up(self) -> None:
+        proxy = self
+
+        class Handler(_Forwarder):
+            owner = proxy
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def down(self) -> None:
+        """Stop listening: new connections are refused until :meth:`up`."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def close(self) -> None:
+        self.down()
+        for hold in self._holds:
+            hold.release.set()
+        self._http.close()
+
+    def _take_hold(self, path: str) -> _Hold | None:
+        with self._lock:
+            for hold in self._holds:
+                if not hold.used and hold.pattern.search(path):
+                    hold.used = True
+                    return hold
+        return None
+
+    def _swallow(self) -> bool:
+        with self._lock:
+            if self.swallow_posts > 0:
+                self.swallow_posts -= 1
+                return True
+        return False
+
+
+class _Forwarder(BaseHTTPRequestHandler):
+    owner: Proxy
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _forward(self) -> None:
+        proxy = self.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        hold = proxy._take_hold(self.path.split("?", 1)[0])
+        if hold is not None:
+            hold.held.set()
+            hold.release.wait(60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP - {"content-encoding"}}
+        try:
+            upstream = proxy._http.request(self.command, proxy.upstream + self.path, content=body, headers=headers)
+        except (httpx.HTTPError, RuntimeError):  # the backend went away, or the proxy is closing
+            self.send_error(502)
+            return
+        if self.command == "POST" and proxy._swallow():
+            proxy.seen.append(Seen(self.command, self.path, None, upstream.content))
+            self.close_connection = True
+            self.connection.close()
+            return
+        proxy.seen.append(Seen(self.command, self.path, upstream.status_code,
+                               upstream.content if self.command == "POST" else b""))
+        self.send_response(upstream.status_code)
+        for key, value in upstream.headers.items():
+            if key.lower() not in _HOP_BY_HOP:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(upstream.content)))
+        self.end_headers()
+        if self.command != "HEAD":
+            try:
+                self.wfile.write(upstream.content)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a player closing, say)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _forward
+
+
+@contextmanager
+def proxied(upstream: str) -> Iterator[Proxy]:
+    proxy = Proxy(upstream)
+    proxy.up()
+    try:
+        yield proxy
+    finally:
+        proxy.close()
