@@ -47,6 +47,8 @@ class Browse(QObject):
         self._prefetching: set[str] = set()
         self._home_state, self._home_error = "idle", ""
         self._title: dict[str, Any] = {}
+        self._similar: list[dict[str, Any]] = []
+        self._home_rows: list[Row] = []
         self._title_state, self._title_error, self._title_request = "idle", "", 0
         self._results: list[dict[str, Any]] = []
         self._search_state, self._search_error, self._search_request = "idle", "", 0
@@ -72,6 +74,7 @@ class Browse(QObject):
     def _home_loaded(self, rows: list[Row]) -> None:
         for row in rows:
             self._remember(row.items)
+        self._home_rows = rows
         self._rows.set_rows(rows)
         self._set_home("ready", "")
 
@@ -85,6 +88,8 @@ class Browse(QObject):
     # -- title -------------------------------------------------------------------------------------
 
     title = Property("QVariantMap", lambda self: self._title, notify=titleChanged)
+    # "More like this" on the title page: titles that share a genre, from the home rows.
+    similar = Property("QVariantList", lambda self: self._similar, notify=titleChanged)
     titleState = Property(str, lambda self: self._title_state, notify=titleChanged)
     titleError = Property(str, lambda self: self._title_error, notify=titleChanged)
 
@@ -94,6 +99,7 @@ class Browse(QObject):
         self._title_request += 1
         request = self._title_request
         self._title = dict(self._known.get(title_id, {"id": title_id}))
+        self._similar = self._similar_to(self._title)
         self._title_state, self._title_error = "loading", ""
         self.titleChanged.emit()
         self._tasks.submit(
@@ -107,6 +113,7 @@ class Browse(QObject):
             return
         self._remember([detail])
         self._title = title_item(detail)
+        self._similar = self._similar_to(self._title)
         self._title_state = "ready"
         self.titleChanged.emit()
 
@@ -181,6 +188,18 @@ class Browse(QObject):
             return
         self._search_state, self._search_error = "error", describe(error)
         self.searchChanged.emit()
+
+    def _similar_to(self, title: dict[str, Any], limit: int = 12) -> list[dict[str, Any]]:
+        """Titles sharing a genre with ``title``, most genres in common first."""
+        genres = set(title.get("genres", ()))
+        seen: dict[str, tuple[int, TitleSummary]] = {}
+        for row in self._home_rows:
+            for other in row.items:
+                shared = len(genres.intersection(other.genres))
+                if other.id != title.get("id") and shared and other.id not in seen:
+                    seen[other.id] = (shared, other)
+        ranked = sorted(seen.values(), key=lambda pair: -pair[0])
+        return [title_item(other) for _, other in ranked[:limit]]
 
     def _remember(self, titles: Any) -> None:
         for title in titles:

@@ -310,3 +310,22 @@ def test_play_opens_straight_into_the_player_and_back_leads_to_the_title(qtbot, 
     assert item(desktop.window, "titleName").property("text") == "Colony"
     press(desktop.window, Qt.Key.Key_Backspace)
     qtbot.waitUntil(lambda: screen(desktop) == "home", timeout=TIMEOUT_MS)
+
+
+def test_more_like_this_shares_a_genre_and_opens_with_enter(qtbot, desktop: Desktop) -> None:
+    window = desktop.window
+    wait_home(qtbot, desktop)
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desktop.browse.property("titleState") == "ready", timeout=TIMEOUT_MS)
+    first = js(desktop.browse.property("title"))
+    similar = js(desktop.browse.property("similar"))
+    assert similar and all(set(s["genres"]) & set(first["genres"]) for s in similar)
+    assert first["id"] not in [s["id"] for s in similar]
+
+    press(window, Qt.Key.Key_Down)
+    assert "moreLikeThis" in focused_in(window)
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: js(desktop.browse.property("title"))["id"] == similar[0]["id"]
+                    and desktop.browse.property("titleState") == "ready", timeout=TIMEOUT_MS)
+    assert item(window, "titleName").property("text") == similar[0]["title"]
+    assert focused_in(window)[0] == "playButton"

@@ -17,21 +17,21 @@ Item {
     }
     Rectangle {
         id: leftFade
-        // Left fade: opaque over the artwork's left 40 % (where generated art carries its own
+        // Left fade: opaque over the artwork's left half (where generated art carries its own
         // title), then clearing, so only the picture shows beside the page's own text.
         readonly property real artX: parent.width - art.width
         anchors { top: parent.top; bottom: parent.bottom; left: parent.left }
-        width: artX + art.width * 0.68
+        width: artX + art.width * 0.74
         gradient: Gradient {
             orientation: Gradient.Horizontal
             GradientStop { position: 0.0; color: Theme.background }
             GradientStop {
-                position: (leftFade.artX + art.width * 0.42) / leftFade.width
+                position: (leftFade.artX + art.width * 0.52) / leftFade.width
                 color: Theme.background
             }
             GradientStop {
-                position: (leftFade.artX + art.width * 0.54) / leftFade.width
-                color: Qt.rgba(Theme.background.r, Theme.background.g, Theme.background.b, 0.6)
+                position: (leftFade.artX + art.width * 0.62) / leftFade.width
+                color: Qt.rgba(Theme.background.r, Theme.background.g, Theme.background.b, 0.7)
             }
             GradientStop { position: 1.0; color: "transparent" }
         }

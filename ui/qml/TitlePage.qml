@@ -17,8 +17,8 @@ FocusScope {
 
     Column {
         id: info
-        anchors { left: parent.left; leftMargin: Theme.margin; verticalCenter: parent.verticalCenter
-                  verticalCenterOffset: Theme.px(30) }
+        anchors { left: parent.left; leftMargin: Theme.margin; bottom: more.visible ? more.top : parent.bottom
+                  bottomMargin: more.visible ? Theme.px(36) : parent.height * 0.3 }
         width: Math.min(parent.width * 0.5, Theme.px(900))
         spacing: Theme.px(18)
 
@@ -85,6 +85,7 @@ FocusScope {
                 icon: "play"
                 text: page.canResume ? "Resume" : "Play"
                 KeyNavigation.right: startOver.visible ? startOver : null
+                KeyNavigation.down: more.visible ? more : null
                 onActivated: page.play(page.title.id, false)
             }
             ActionButton {
@@ -94,10 +95,29 @@ FocusScope {
                 icon: "restart"
                 text: "Start over"
                 KeyNavigation.left: playButton
+                KeyNavigation.down: more.visible ? more : null
                 onActivated: page.play(page.title.id, true)
             }
         }
     }
-    // Each visit starts on the main action.
-    function reset() { playButton.focus = true }
+    PosterRow {
+        id: more
+        objectName: "moreLikeThis"
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom; bottomMargin: Theme.px(12) }
+        height: implicitHeight
+        visible: browse.similar.length > 0
+        title: "More like this"
+        items: browse.similar
+        KeyNavigation.up: playButton
+        onActivated: function (titleId) {
+            browse.openTitle(titleId)
+            page.reset()
+        }
+    }
+
+    // Each visit starts on the main action, at the start of the row below it.
+    function reset() {
+        playButton.focus = true
+        more.currentIndex = 0
+    }
 }
