@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS qoe_session (
     player_config_digest TEXT NOT NULL,
     started_at           REAL NOT NULL,   -- epoch ms
     last_event_at        REAL NOT NULL,   -- epoch ms
-    events               INTEGER NOT NULL DEFAULT 0,
+    event_count          INTEGER NOT NULL DEFAULT 0,
     dropped              INTEGER NOT NULL DEFAULT 0,
     startup_ms           REAL,
     end_reason           TEXT,
@@ -138,7 +138,7 @@ class SqliteQoeStore:
     @staticmethod
     def _update_session(db: sqlite3.Connection, sid: str, fresh: list[dict[str, Any]]) -> None:
         dropped = sum(e["count"] for e in fresh if e["type"] == "dropped")
-        db.execute("UPDATE qoe_session SET events = events + ?, dropped = dropped + ?, "
+        db.execute("UPDATE qoe_session SET event_count = event_count + ?, dropped = dropped + ?, "
                    "last_event_at = MAX(last_event_at, ?) WHERE session_id = ?",
                    (len(fresh) - sum(1 for e in fresh if e["type"] == "dropped"), dropped,
                     max(e["ts"] for e in fresh), sid))
