@@ -40,6 +40,18 @@ class Loaded(PlayerEvent):
     duration_s: float
     video_kbps: tuple[int, ...]
     audio_kbps: tuple[int, ...]
+    audio_languages: tuple[str, ...] = ()
+    subtitle_languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TrackSelected(PlayerEvent):
+    """An audio or subtitle track was chosen (at start or by the viewer); ``language`` is
+    ``"off"`` when subtitles were turned off."""
+
+    kind: Literal["audio", "text"]
+    language: str
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from player.events import (
     StallStarted,
     State,
     Stats,
+    TrackSelected,
 )
 from player import cmcd
 from player.fetcher import Fetcher, FetchError
@@ -34,6 +35,8 @@ from player.keys import KeyStore
 from player.manifest import ByteRange, Manifest, ManifestError, Track, load_manifest
 from player.pipeline import MediaPipeline, PipelineError
 from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackComplete
+from player.subtitles import SubtitleError, parse_text_mp4, parse_webvtt, to_webvtt
+from player.tracks import OFF, TrackPreferences, choose_audio, choose_subtitles, languages
 from player.sink import ByteQueue, StreamRegistry
 
 POLL_INTERVAL_S = 0.25
@@ -52,6 +55,7 @@ class LiveSession:
         fetcher: Fetcher,
         keys: KeyStore,
         cmcd_config: cmcd.CmcdConfig,
+        preferences: TrackPreferences,
         abr: Abr,
         config: SchedulerConfig,
         emit: Callable[[PlayerEvent], None],
@@ -71,6 +75,8 @@ class LiveSession:
         self._pipeline: MediaPipeline | None = None
         self._keys = keys
         self._cmcd = cmcd_config
+        self._preferences = preferences
+        self._subtitles: Track | None = None
         self._starved: set[str] = set()  # tracks whose next request reports buffer starvation
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
@@ -92,12 +98,14 @@ class LiveSession:
             self.manifest = await load_manifest(self._get_text, url, self._get_range)
             self._pipeline = MediaPipeline(self._fetcher, self._keys, self._cmcd.mode,
                                            self.manifest.playlist_timeline)
-            self.scheduler = Scheduler(self.manifest, self._abr, self._config)
+            audio = choose_audio(self.manifest, self._preferences.audio_language)
+            self.scheduler = Scheduler(self.manifest, self._abr, self._config, audio=audio)
         except (FetchError, ManifestError, ValueError) as exc:
             self._fail("manifest", str(exc))
             return
         m = self.manifest
-        video, audio = m.first("video"), m.first("audio")
+        video = m.first("video")
+        self._subtitles = choose_subtitles(m, self._preferences.subtitle_language)
         self._emit(
             Loaded(
                 url=url,
@@ -105,8 +113,12 @@ class LiveSession:
                 duration_s=m.duration_s,
                 video_kbps=tuple(round(r.bandwidth_bps / 1000) for r in video.renditions) if video else (),
                 audio_kbps=tuple(round(r.bandwidth_bps / 1000) for r in audio.renditions) if audio else (),
+                audio_languages=languages(m, "audio"),
+                subtitle_languages=languages(m, "text"),
             )
         )
+        if audio is not None:
+            self._emit(TrackSelected("audio", audio.language or "und", audio.label))
         self._set_state(State.BUFFERING)
         self._load(min(max(start_s, 0.0), max(m.duration_s - 1.0, 0.0)))
         self._poller = asyncio.create_task(self._poll())
@@ -116,7 +128,7 @@ class LiveSession:
         assert self.scheduler is not None and self.manifest is not None
         for url in self._urls:
             self._streams.remove(url)
-        self._queues = {t.kind: ByteQueue() for t in self.manifest.tracks if t.kind in ("video", "audio")}
+        self._queues = {kind: ByteQueue() for kind in ("video", "audio") if self.manifest.first(kind) is not None}
         assert self._pipeline is not None
         self._pipeline.restart(list(self._queues))
         self._urls = [self._streams.add(kind, q) for kind, q in self._queues.items()]
@@ -178,6 +190,8 @@ class LiveSession:
             return
         raw = self._mpv.time_pos
         if self._clock_offset is None:
+            if self._subtitles is not None:
+                self._spawn(self._load_subtitles(self._subtitles))
             # The first picture is the first frame of the first segment: that tells how mpv's
             # clock (media timestamps, edit lists, a TS stream's PTS) maps to the presentation.
             self._clock_offset = (float(raw) if raw is not None else self._stream_start) - self._stream_start
@@ -197,21 +211,89 @@ class LiveSession:
             self._set_state(State.ENDED)
             self._emit(Ended())
 
+    # -- tracks ----------------------------------------------------------------------------------
+
+    async def set_audio(self, language: str) -> None:
+        """Switch the audio language from the playhead on, without restarting the video."""
+        if self.scheduler is None or self.manifest is None or self._pipeline is None:
+            return
+        track = choose_audio(self.manifest, language)
+        if track is None or track is self.scheduler.audio_track():
+            return
+        old = self._urls[list(self._queues).index("audio")]
+        queue = ByteQueue()
+        self._queues["audio"] = queue
+        url = self._streams.add("audio", queue)
+        self._urls = [url if u == old else u for u in self._urls]
+        self._pipeline.restart(["audio"])
+        self._run(self.scheduler.switch_audio(track))
+        # audio-add opens the stream and waits for its first bytes, which this loop delivers:
+        # so it must not run on this loop's thread.
+        await asyncio.get_running_loop().run_in_executor(
+            None, self._mpv.command, "audio-add", url, "select", track.label or track.language, track.language)
+        self._streams.remove(old)
+        self._emit(TrackSelected("audio", track.language or "und", track.label))
+
+    async def set_subtitles(self, language: str) -> None:
+        """Show subtitles in ``language`` or, with ``"off"``, none."""
+        if self.manifest is None:
+            return
+        track = choose_subtitles(self.manifest, language)
+        if track is None:
+            self._mpv.command("set", "sid", "no")
+            self._subtitles = None
+            self._emit(TrackSelected("text", OFF))
+            return
+        self._subtitles = track
+        if self._clock_offset is not None:
+            await self._load_subtitles(track)
+
+    async def _load_subtitles(self, track: Track) -> None:
+        """Fetch a whole subtitle track, convert it to WebVTT on mpv's clock and hand it over."""
+        assert self._pipeline is not None and self.manifest is not None
+        rendition = track.renditions[-1]
+        where = f"{track.language or track.label} subtitles"
+        try:
+            init = await self._pipeline.fetch_whole(rendition.init) if rendition.init else None
+            bodies = await asyncio.gather(*(self._pipeline.fetch_whole(s) for s in rendition.segments))
+            offset = self._clock_offset or 0.0
+            first_shift = rendition.segments[0].time_offset_s
+            if init is not None:
+                cues = parse_text_mp4(init, list(bodies), where, first_shift)
+            else:
+                cues = []
+                for segment, body in zip(rendition.segments, bodies, strict=True):
+                    text = body.decode("utf-8", errors="replace")
+                    mapped = "X-TIMESTAMP-MAP" in text  # HLS: cue times already on the media clock
+                    shift = segment.time_offset_s - (offset if mapped else 0.0)
+                    cues.extend(parse_webvtt(text, f"{where} {segment.url}", shift))
+        except (PipelineError, SubtitleError) as exc:
+            self._emit(PlayerError("subtitles", str(exc), fatal=False))
+            return
+        if self._subtitles is not track or self.closed:
+            return
+        self._mpv.command("sub-add", "memory://" + to_webvtt(cues, offset), "select",
+                          track.label or track.language, track.language)
+        self._emit(TrackSelected("text", track.language or "und", track.label))
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     # -- actions ---------------------------------------------------------------------------------
 
     def _run(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, Fetch):
-                task = asyncio.create_task(self._fetch(action))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._fetch(action))
             elif isinstance(action, TrackComplete):
                 self._queues[action.kind].finish()
 
     async def _fetch(self, action: Fetch) -> None:
         assert self.scheduler is not None and self.manifest is not None and self._pipeline is not None
         queue = self._queues[action.kind]
-        track = self.manifest.first(action.kind)  # type: ignore[arg-type]
+        track = self.manifest.first("video") if action.kind == "video" else self.scheduler.audio_track()
         assert track is not None
         try:
             rendition = track.renditions[action.rendition]

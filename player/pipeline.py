@@ -49,9 +49,18 @@ class MediaPipeline:
         self._remuxers: dict[str, Remuxer] = {}
 
     def restart(self, kinds: list[str]) -> None:
-        """New streams (at open and after a seek): each begins again with an init segment."""
-        self._remuxers = {kind: Remuxer(kind) for kind in kinds}
-        self._aligned = set()
+        """New streams (at open and after a seek, or one track's after a language change): each
+        begins again with an init segment."""
+        for kind in kinds:
+            self._remuxers[kind] = Remuxer(kind)
+            self._aligned.discard(kind)
+
+    async def fetch_whole(self, ref: SegmentRef) -> bytes:
+        """A small resource in one piece (subtitle files and segments)."""
+        try:
+            return (await self._fetcher.get(ref.url, ref.byte_range)).data
+        except FetchError as exc:
+            raise PipelineError("network", str(exc)) from None
 
     async def deliver(self, action: Fetch, rendition: Rendition,
                       cmcd_data: dict[str, cmcd.CmcdValue] | None = None) -> Delivered:

@@ -24,6 +24,7 @@ from player.keys import KeyStore, LicenseConfig
 from player.live import LiveSession
 from player.scheduler import SchedulerConfig
 from player.sink import StreamRegistry
+from player.tracks import TrackPreferences
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +113,28 @@ class Player:
         return self._session
 
     def open(self, url: str, *, start_s: float = 0.0, license: LicenseConfig | None = None,
-             keys: Mapping[bytes, bytes] | None = None, cmcd: CmcdConfig | None = None) -> None:
+             keys: Mapping[bytes, bytes] | None = None, cmcd: CmcdConfig | None = None,
+             preferences: TrackPreferences | None = None) -> None:
         """Start playing the manifest at ``url`` from ``start_s`` seconds.
 
         Protected content gets its keys from ``keys`` (KID -> key) first, then from the license
         server in ``license`` or, failing that, the one the manifest names. Segment requests
         carry CMCD as ``cmcd`` says (by default as a query argument with a fresh session id).
+        Audio and subtitle tracks follow ``preferences`` (by default: the system language, no
+        subtitles).
         """
         self.mpv.pause = False
-        self._call(self._open(url, start_s, license, keys, cmcd or CmcdConfig()))
+        self._call(self._open(url, start_s, license, keys, cmcd or CmcdConfig(), preferences or TrackPreferences()))
+
+    def set_audio_language(self, language: str) -> None:
+        """Switch audio to ``language`` during playback; the video goes on."""
+        if (session := self._session) is not None:
+            self._call(session.set_audio(language))
+
+    def set_subtitles(self, language: str) -> None:
+        """Show subtitles in ``language``, or none with ``"off"``."""
+        if (session := self._session) is not None:
+            self._call(session.set_subtitles(language))
 
     def play(self) -> None:
         self.mpv.pause = False
@@ -168,7 +182,7 @@ class Player:
         return Fetcher()
 
     async def _open(self, url: str, start_s: float, license: LicenseConfig | None,
-                    keys: Mapping[bytes, bytes] | None, cmcd: CmcdConfig) -> None:
+                    keys: Mapping[bytes, bytes] | None, cmcd: CmcdConfig, preferences: TrackPreferences) -> None:
         await self._stop()
         session = LiveSession(
             mpv_player=self.mpv,
@@ -176,6 +190,7 @@ class Player:
             fetcher=self._fetcher,
             keys=KeyStore(self._fetcher, keys=keys, license=license),
             cmcd_config=cmcd,
+            preferences=preferences,
             abr=create_abr(self._abr_name),
             config=self._config,
             emit=self._emit,

@@ -93,15 +93,14 @@ class _TrackState:
 class Scheduler:
     """Per-presentation scheduling of the video and audio tracks of a manifest."""
 
-    def __init__(self, manifest: Manifest, abr: Abr, config: SchedulerConfig | None = None) -> None:
+    def __init__(self, manifest: Manifest, abr: Abr, config: SchedulerConfig | None = None,
+                 audio: Track | None = None) -> None:
+        """Schedule the manifest's first video track and ``audio`` (default: its first audio track)."""
         self.manifest = manifest
         self.abr = abr
         self.config = config or SchedulerConfig()
-        self._tracks = [
-            _TrackState(kind, track)
-            for kind in ("video", "audio")
-            if (track := manifest.first(kind)) is not None  # type: ignore[arg-type]
-        ]
+        chosen = {"video": manifest.first("video"), "audio": audio or manifest.first("audio")}
+        self._tracks = [_TrackState(kind, track) for kind, track in chosen.items() if track is not None]
         if not self._tracks:
             raise ValueError("manifest has neither video nor audio")
         video = self._track("video")
@@ -173,6 +172,24 @@ class Scheduler:
         self.stalled_since = None
         self.abr.reset()
         return self.start(position_s)
+
+    def switch_audio(self, track: Track) -> list[Action]:
+        """Replace the audio track (another language) from the playhead on; video goes on.
+
+        The driver gives the new track a new stream; the old track's download, if any, is
+        ignored when it completes.
+        """
+        old = self._track("audio")
+        if old is None:
+            raise ValueError("the presentation has no audio to switch")
+        state = _TrackState("audio", track)
+        state.next_index = track.renditions[0].index_at(self.position_s)
+        self._tracks[self._tracks.index(old)] = state
+        return self._plan()
+
+    def audio_track(self) -> Track | None:
+        state = self._track("audio")
+        return state.track if state else None
 
     def on_fetch_complete(
         self, request_id: int, size_bytes: int, elapsed_s: float, latency_s: float

@@ -38,6 +38,7 @@ _ISO_DURATION = re.compile(
     r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
 _TEMPLATE_VAR = re.compile(r"\$(RepresentationID|Number|Time|Bandwidth|SubNumber)(%0\d+d)?\$|\$\$")
+_SIDECAR_TEXT = frozenset({"text/vtt", "application/ttml+xml"})
 _TEMPLATE_ATTRS = (
     "media", "initialization", "timescale", "duration", "start_number", "presentation_time_offset",
     "segment_timelines",
@@ -281,6 +282,8 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, timing: tuple[
         index = SegmentRef(base, timing[0], timing[1], byte_range=_byte_range(seg_base.index_range, where),
                            time_offset_s=offset)
         segments = []
+    elif (rep.mime_type or adaptation.mime_type or "") in _SIDECAR_TEXT:
+        segments = [SegmentRef(base, timing[0], timing[1], time_offset_s=timing[0])]  # one whole file
     else:
         raise ManifestError(f"{where}: no SegmentTemplate, SegmentList or SegmentBase")
     if not segments and index is None:

@@ -44,7 +44,7 @@ def media_playlist_urls(text: str, url: str) -> list[str]:
     if not playlist.is_variant:
         return []
     urls = [urljoin(url, p.uri) for p in playlist.playlists]
-    urls += [urljoin(url, m.uri) for m in playlist.media if m.uri and m.type in ("AUDIO", "VIDEO")]
+    urls += [urljoin(url, m.uri) for m in playlist.media if m.uri and m.type in ("AUDIO", "VIDEO", "SUBTITLES")]
     return list(dict.fromkeys(urls))
 
 
@@ -207,6 +207,11 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
         labels[key] = m.name or ""
     for key, renditions in groups.items():
         tracks.append(Track("audio", tuple(renditions), language=key[0], label=labels[key]))
+    for m in master.media:
+        if m.type == "SUBTITLES" and m.uri:
+            body, absolute = media_text(m.uri)
+            rendition = _rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute)
+            tracks.append(Track("text", (rendition,), language=m.language or "", label=m.name or ""))
     if audio_only and not groups:
         tracks.append(Track("audio", tuple(sorted(audio_only, key=lambda r: r.bandwidth_bps))))
     if not tracks:
