@@ -1,19 +1,47 @@
 import QtQuick
 
 // A title's backdrop on the right, fading into the page on the left and at the bottom, so text
-// laid over the left side stays readable.
+// laid over the left side stays readable. A new source cross-fades over the old one once it is
+// decoded; until then (or if it fails) the old picture, or just the page, stays.
 Item {
     id: backdrop
     property url source
-    property string fallbackText: ""
     clip: true
 
-    Artwork {
+    component Layer: Image {
+        anchors.fill: parent
+        asynchronous: true
+        fillMode: Image.PreserveAspectCrop
+        sourceSize.width: Math.ceil(width)
+        opacity: art.shown === this ? 1 : 0
+        Behavior on opacity { NumberAnimation { duration: Theme.normal * 2 } }
+        onStatusChanged: art.present(this)
+    }
+
+    Item {
         id: art
         anchors { top: parent.top; bottom: parent.bottom; right: parent.right }
         width: Math.max(parent.width * 0.72, height * 16 / 9)
-        source: backdrop.source
-        fallbackText: ""
+
+        property Image shown: null
+        Layer { id: first }
+        Layer { id: second }
+
+        // Load into the layer not on show; present() swaps once it is decoded.
+        function load() {
+            var idle = shown === first ? second : first
+            idle.source = backdrop.source
+            present(idle)
+        }
+        function present(layer) {
+            if (layer.status === Image.Ready && String(layer.source) === String(backdrop.source))
+                shown = layer
+        }
+        Component.onCompleted: load()
+    }
+    Connections {
+        target: backdrop
+        function onSourceChanged() { art.load() }
     }
     Rectangle {
         id: leftFade
