@@ -33,12 +33,13 @@ class UserError(Exception):
     """Something the user can fix; printed as one line, exit status 1."""
 
 
+def user_data_dir() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "marquee"
+
+
 def default_data_dir() -> Path:
     env = os.environ.get("MARQUEE_DATA")
-    if env:
-        return Path(env)
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "marquee" / "library"
+    return Path(env) if env else user_data_dir() / "library"
 
 
 def has_display() -> bool:
@@ -117,7 +118,10 @@ def catalog_url(args: argparse.Namespace) -> Iterator[str]:
     ensure_library(data)
     log_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "marquee"
     log_dir.mkdir(parents=True, exist_ok=True)
-    with EmbeddedBackend(data, log_file=log_dir / "backend.log") as url:
+    # The backend's database (progress, sessions) lives beside the library, not in it, so a
+    # rebuilt library keeps the viewer's progress.
+    user_data_dir().mkdir(parents=True, exist_ok=True)
+    with EmbeddedBackend(data, db=user_data_dir() / "backend.db", log_file=log_dir / "backend.log") as url:
         yield url
 
 
