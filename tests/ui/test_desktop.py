@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QImage
 from PySide6.QtQml import QQmlComponent
 from PySide6.QtQuick import QQuickItem, QQuickWindow
@@ -329,3 +333,44 @@ def test_more_like_this_shares_a_genre_and_opens_with_enter(qtbot, desktop: Desk
                     and desktop.browse.property("titleState") == "ready", timeout=TIMEOUT_MS)
     assert item(window, "titleName").property("text") == similar[0]["title"]
     assert focused_in(window)[0] == "playButton"
+
+
+def test_a_slow_catalog_never_stalls_the_ui_thread(qtbot, qapp) -> None:
+    """Catalog calls run on workers: while the backend takes its time, the event loop keeps
+    turning (timers fire on schedule, keys are handled) and a spinner shows."""
+    answer = json.dumps({"rows": [{"id": "new", "title": "New", "items": [{
+        "id": "slow", "title": "Slow Burn", "year": 2024, "duration_s": 60.0, "genres": ["Drama"],
+        "rating": "PG", "poster_url": "", "backdrop_url": "", "progress_s": 0.0}]}]}).encode()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(2.0)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    desktop = Desktop(f"http://127.0.0.1:{server.server_address[1]}", audio_output="null")
+    try:
+        assert desktop.browse.property("homeState") == "loading"
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+        timer.start(50)
+        qtbot.wait(1500)
+        timer.stop()
+        assert desktop.browse.property("homeState") == "loading"
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        assert len(ticks) >= 20 and max(gaps) < 0.5, f"the UI thread stalled: {max(gaps):.2f} s"
+        qtbot.waitUntil(lambda: desktop.browse.property("homeState") == "ready", timeout=TIMEOUT_MS)
+        assert item(desktop.window, "heroTitle").property("text") == "Slow Burn"
+    finally:
+        desktop.close()
+        server.shutdown()
+        server.server_close()
