@@ -28,7 +28,9 @@ class Seen:
     path: str
     status: int | None
     """None when the proxy swallowed the answer."""
+    request: bytes = b""
     response: bytes = b""
+    """The backend's answer to a POST (also when swallowed)."""
 
 
 @dataclass
@@ -127,11 +129,11 @@ class _Forwarder(BaseHTTPRequestHandler):
             self.send_error(502)
             return
         if self.command == "POST" and proxy._swallow():
-            proxy.seen.append(Seen(self.command, self.path, None, upstream.content))
+            proxy.seen.append(Seen(self.command, self.path, None, body, upstream.content))
             self.close_connection = True
             self.connection.close()
             return
-        proxy.seen.append(Seen(self.command, self.path, upstream.status_code,
+        proxy.seen.append(Seen(self.command, self.path, upstream.status_code, body,
                                upstream.content if self.command == "POST" else b""))
         self.send_response(upstream.status_code)
         for key, value in upstream.headers.items():
