@@ -20,6 +20,7 @@ from app.backend import BackendError, EmbeddedBackend
 from app.catalog import CatalogClient, CatalogError
 from app.report import PlaybackReport
 from drm.keys import KeyFormatError, parse_key_pairs
+from player.tracks import TrackPreferences
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--json", action="store_true", help="print one JSON summary object at the end")
     play.add_argument("--format", choices=("dash", "hls"), default="dash", help="which manifest of a title")
     play.add_argument("--start", type=float, metavar="S", help="start position (default: resume point)")
+    play.add_argument("--audio", metavar="LANG", help="audio language (default: the system's, else the first)")
+    play.add_argument("--subtitles", metavar="LANG|off", default="off", help="subtitle language, or off")
     play.add_argument("--abr", default=None, metavar="NAME", help="rate adaptation algorithm")
     play.add_argument("--key", action="append", default=[], metavar="KID:KEY",
                       help="content key for protected media (hex; repeat for several)")
@@ -175,6 +178,7 @@ def _play_headless(args: argparse.Namespace, catalog: CatalogClient | None, targ
     report = play_headless(
         catalog, target, fmt=args.format, start_s=args.start, duration_s=args.duration,
         abr=args.abr, progress=not args.json, keys=keys,
+        preferences=TrackPreferences(audio_language=args.audio, subtitle_language=args.subtitles),
     )
     if args.json:
         print(json.dumps(report.as_dict()))

@@ -13,6 +13,7 @@ from app.session import PlaybackSession
 from app.telemetry import QueueError, Telemetry, TelemetryConfig
 from player import Player
 from player.events import PlayerEvent, Position, RenditionSwitched
+from player.tracks import TrackPreferences
 
 STARTUP_TIMEOUT_S = 30.0
 TELEMETRY_FLUSH_S = 3.0
@@ -47,6 +48,7 @@ def play_headless(
     abr: str | None = None,
     progress: bool = True,
     keys: Mapping[bytes, bytes] | None = None,
+    preferences: TrackPreferences | None = None,
 ) -> PlaybackReport:
     """Play ``target`` (a title id with ``catalog``, else a manifest URL) until it ends, fails,
     or ``duration_s`` seconds have played; return the summary."""
@@ -57,12 +59,13 @@ def play_headless(
         player.add_listener(_Progress())
     telemetry = _telemetry() if catalog is not None else None
     session = PlaybackSession(catalog, player, keys, telemetry=telemetry, ui_mode="headless",
-                              player_config={"vo": "null", "abr": abr or "default"}) if catalog is not None else None
+                              player_config={"vo": "null", "abr": abr or "default"},
+                              preferences=preferences) if catalog is not None else None
     try:
         if session is not None:
             session.start(target, fmt=fmt, start_s=start_s)
         else:
-            player.open(target, start_s=start_s or 0.0, keys=keys)
+            player.open(target, start_s=start_s or 0.0, keys=keys, preferences=preferences)
         started = time.monotonic()
         while not report.finished.wait(0.1):
             if duration_s is not None and report.played_s >= duration_s:

@@ -22,6 +22,7 @@ from player.events import (
     RenditionSwitched,
     StallEnded,
     StallStarted,
+    TrackSelected,
 )
 
 
@@ -47,6 +48,8 @@ class PlaybackReport:
     errors: list[str] = field(default_factory=list)
     decode_errors: int = 0
     ended: bool = False
+    audio_language: str | None = None
+    subtitles: str = "off"
     fatal_error: bool = False
     _entered_kbps: list[int] = field(default_factory=list, repr=False)
     _kbps_seconds: float = 0.0
@@ -78,6 +81,11 @@ class PlaybackReport:
                 self._entered_kbps.append(event.to_kbps)
             if event.to_kbps not in self.renditions:
                 self.renditions.append(event.to_kbps)
+        elif isinstance(event, TrackSelected):
+            if event.kind == "audio":
+                self.audio_language = event.language
+            else:
+                self.subtitles = event.language
         elif isinstance(event, StallStarted):
             self.rebuffer_count += 1
         elif isinstance(event, StallEnded):
@@ -156,6 +164,8 @@ class PlaybackReport:
                 "switches": self.switches,
                 "mean_video_kbps": round(self.mean_video_kbps, 1),
                 "renditions": sorted(self.renditions),
+                "audio_language": self.audio_language,
+                "subtitles": self.subtitles,
                 "decode_errors": self.decode_errors,
                 "ended": self.ended,
                 "errors": list(self.errors),

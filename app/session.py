@@ -17,6 +17,7 @@ from player import Player
 from player.cmcd import CmcdConfig
 from player.events import Ended, PlayerEvent, Position
 from player.keys import LicenseConfig
+from player.tracks import TrackPreferences
 
 PROGRESS_INTERVAL_S = 10.0
 
@@ -27,10 +28,12 @@ class PlaybackSession:
 
     def __init__(self, catalog: CatalogClient, player: Player,
                  keys: Mapping[bytes, bytes] | None = None, *, telemetry: Telemetry | None = None,
-                 ui_mode: UiMode = "desktop", player_config: Mapping[str, Any] | None = None) -> None:
+                 ui_mode: UiMode = "desktop", player_config: Mapping[str, Any] | None = None,
+                 preferences: TrackPreferences | None = None) -> None:
         self.catalog = catalog
         self.player = player
         self.keys = keys
+        self.preferences = preferences
         self.telemetry = telemetry
         self.ui_mode: UiMode = ui_mode
         self.player_config = dict(player_config or {})
@@ -65,7 +68,7 @@ class PlaybackSession:
             self._last_report = time.monotonic()
         license = LicenseConfig(url=info.license_url, token=info.token)
         self.player.open(url, start_s=start, license=license, keys=self.keys,
-                         cmcd=CmcdConfig(session_id=session_id, content_id=title_id))
+                         cmcd=CmcdConfig(session_id=session_id, content_id=title_id), preferences=self.preferences)
         return info
 
     def stop(self) -> None:
