@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QWindow
 from PySide6.QtQml import QQmlComponent
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
@@ -374,3 +374,16 @@ def test_a_slow_catalog_never_stalls_the_ui_thread(qtbot, qapp) -> None:
         desktop.close()
         server.shutdown()
         server.server_close()
+
+
+def test_f_on_the_player_and_f11_anywhere_toggle_full_screen(qtbot, desktop: Desktop) -> None:
+    window = desktop.window
+    wait_home(qtbot, desktop)
+    press(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.visibility() == QWindow.Visibility.FullScreen, timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.visibility() == QWindow.Visibility.Windowed, timeout=TIMEOUT_MS)
+    desktop.play("colony")
+    qtbot.waitUntil(lambda: screen(desktop) == "player", timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: window.visibility() == QWindow.Visibility.FullScreen, timeout=TIMEOUT_MS)

@@ -37,6 +37,9 @@ Window {
         playback.start(titleId, fromStart)
         playerPage.reset()
     }
+    function toggleFullScreen() {
+        visibility = visibility === Window.FullScreen ? Window.Windowed : Window.FullScreen
+    }
     function pageFor(name) {
         return { "home": home, "title": titlePage, "search": searchPage, "player": playerPage }[name]
     }
@@ -58,6 +61,9 @@ Window {
         Keys.onPressed: function (event) {
             if (event.key === Qt.Key_Escape || event.key === Qt.Key_Backspace || event.key === Qt.Key_Back) {
                 root.back()
+                event.accepted = true
+            } else if (event.key === Qt.Key_F11) {
+                root.toggleFullScreen()
                 event.accepted = true
             }
         }
@@ -107,6 +113,7 @@ Window {
             visible: opacity > 0
             Behavior on opacity { NumberAnimation { duration: Theme.normal } }
             onLeave: root.back()
+            onFullScreenToggled: root.toggleFullScreen()
         }
     }
 

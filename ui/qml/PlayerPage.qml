@@ -8,6 +8,7 @@ FocusScope {
     // The title page's title is the one playing (Play is pressed there, or set up by playTitle).
     readonly property string titleName: browse.title.id === playback.titleId ? (browse.title.title || "") : ""
     signal leave()
+    signal fullScreenToggled()
 
     property bool controlsShown: true
     readonly property bool controlsWanted: controlsShown || !playback.playing
@@ -23,12 +24,16 @@ FocusScope {
     Keys.onRightPressed: { playback.seekBy(10); poke() }
     Keys.onUpPressed: poke()
     Keys.onDownPressed: poke()
+    Keys.onPressed: function (event) {
+        if (event.key === Qt.Key_F) { page.fullScreenToggled(); event.accepted = true }
+    }
 
     MouseArea {
         anchors.fill: parent
         hoverEnabled: true
         onPositionChanged: page.poke()
         onClicked: { playback.togglePause(); page.poke() }
+        onDoubleClicked: page.fullScreenToggled()
     }
 
     // -- top: back and title ----------------------------------------------------------------------
@@ -165,7 +170,7 @@ FocusScope {
         }
         Label {
             anchors { right: parent.right; rightMargin: Theme.margin; verticalCenter: controls.verticalCenter }
-            text: "Space  play/pause     ←/→  10 s     Esc  back"
+            text: "Space  play/pause     ←/→  10 s     F  full screen     Esc  back"
             size: Theme.fontCaption
             color: Theme.textFaint
         }
