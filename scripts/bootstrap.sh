@@ -10,7 +10,7 @@ say() { printf 'marquee setup: %s\n' "$*" >&2; }
 # Debian packages the player, the encoder and Qt's xcb platform need at run time.
 APT_PACKAGES=(libmpv2 ffmpeg xvfb xauth libxcb-cursor0 libxkbcommon-x11-0 libgl1-mesa-dri libegl1
               libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0
-              libfontconfig1 libdbus-1-3 fonts-dejavu-core)
+              libfontconfig1 libdbus-1-3 fonts-dejavu-core chromium)
 if ! python3 -c 'import ensurepip' 2>/dev/null; then APT_PACKAGES+=(python3-venv); fi
 
 missing=()
