@@ -44,7 +44,6 @@ FocusScope {
         delegate: PosterCard {
             item: modelData
             focused: ListView.isCurrentItem && list.activeFocus
-            y: 0
             onActivated: { list.currentIndex = index; list.forceActiveFocus(); row.activated(modelData.id) }
         }
         Keys.onReturnPressed: if (row.currentItem) row.activated(row.currentItem.id)
