@@ -8,8 +8,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import qoe
+from .faults import FaultMiddleware, FaultPlan
 from .library import Library
 from .routes import API_PREFIX, ROUTERS
+from .shaping import Shaper, ShapingMiddleware
 from .store import Store
 
 
@@ -23,12 +25,18 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
 
 
-def create_app(library: Library, store: Store) -> FastAPI:
-    """The backend over ``library``, keeping its state in ``store``."""
+def create_app(library: Library, store: Store, faults: FaultPlan | None = None) -> FastAPI:
+    """The backend over ``library``, keeping its state in ``store``; ``faults`` break the origin
+    on purpose (tests), as does shaping set at run time."""
     app = FastAPI(title="Marquee reference backend", version="1",
                   description="Catalog, playback sessions and origin for Marquee's demo library.")
     app.state.library = library
     app.state.store = store
+    app.state.faults = faults or FaultPlan()
+    app.state.shaper = Shaper()
+    # Outermost first: faults act on what the shaper lets through.
+    app.add_middleware(ShapingMiddleware, shaper=app.state.shaper)
+    app.add_middleware(FaultMiddleware, plan=app.state.faults)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     for prefix, router in ROUTERS:

@@ -18,6 +18,7 @@ from types import FrameType
 import uvicorn
 
 from .app import create_app
+from .faults import FaultError, FaultPlan
 from .library import Library, LibraryError
 from .store import Store, StoreError
 
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, default=None,
                         help="SQLite database for progress and sessions (default: DATA/marquee.db)")
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    parser.add_argument("--faults", type=Path, default=None, metavar="FILE",
+                        help="JSON list of origin fault rules to apply from the start (see server/faults.py)")
     return parser
 
 
@@ -74,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         library = Library.load(args.data)
+        faults = FaultPlan.load(args.faults) if args.faults else FaultPlan()
         store = Store(args.db or library.root / "marquee.db")
-    except (LibraryError, StoreError) as exc:
+    except (LibraryError, StoreError, FaultError) as exc:
         print(f"marquee server: error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -87,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    config = uvicorn.Config(create_app(library, store), log_config=None, access_log=args.access_log,
+    config = uvicorn.Config(create_app(library, store, faults), log_config=None, access_log=args.access_log,
                             timeout_graceful_shutdown=5)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # it found; a no-op there makes a signalled shutdown an ordinary exit with status 0.

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from app.backend import EmbeddedBackend
@@ -35,3 +37,16 @@ def backend(library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     db = tmp_path_factory.mktemp("backend") / "marquee.db"
     with EmbeddedBackend(library, db=db, log_file=db.with_suffix(".log")) as url:
         yield url
+
+
+@pytest.fixture()
+def origin_faults(backend: str) -> Iterator[Callable[[list[dict[str, Any]]], None]]:
+    """Set the shared backend's origin fault rules for one test; they are cleared afterwards."""
+    with httpx.Client(base_url=backend) as client:
+
+        def set_rules(rules: list[dict[str, Any]]) -> None:
+            client.put("/api/v1/faults", json=rules).raise_for_status()
+
+        yield set_rules
+        client.put("/api/v1/faults", json=[]).raise_for_status()
+        client.delete("/api/v1/shaping").raise_for_status()
