@@ -29,7 +29,7 @@ from ui.tasks import TaskRunner
 
 
 def rendition_label(event: RenditionSwitched) -> str:
-    """"1080p · 4.3 Mbps" (what the viewer is seeing, for the on-screen bar)."""
+    """What the viewer is seeing, for the on-screen bar: ``1080p · 4.3 Mbps``."""
     rate = f"{event.to_kbps / 1000:.1f} Mbps" if event.to_kbps >= 1000 else f"{event.to_kbps} kbps"
     return f"{event.height}p · {rate}" if event.height else rate
 
