@@ -23,7 +23,7 @@ class FetchError(Exception):
     """A resource that could not be fetched after the retries; the message says why, once."""
 
     def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(f"{url}: {reason}")
+        super().__init__(f"{url.split('?', 1)[0]}: {reason}")  # the query (CMCD, tokens) stays out
         self.url = url
         self.reason = reason
         self.status = status

@@ -299,7 +299,12 @@ class LiveSession:
             rendition = track.renditions[action.rendition]
             delivered = await self._pipeline.deliver(action, rendition, self._cmcd_data(action, track))
         except PipelineError as exc:
-            self._fail(exc.code, str(exc))
+            retry = self.scheduler.on_fetch_failed(action.request_id) if exc.code == "network" else None
+            if retry is None:
+                self._fail(exc.code, str(exc))
+            elif not self.closed and queue is self._queues.get(action.kind):
+                self._emit(PlayerError(exc.code, f"{exc}; trying rendition {retry.rendition}", fatal=False))
+                self._run([retry])
             return
         if self.closed or queue is not self._queues.get(action.kind):
             return  # superseded by a seek or close while downloading

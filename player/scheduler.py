@@ -77,6 +77,8 @@ class _TrackState:
     spans: list[_Span] = field(default_factory=list)
     complete: bool = False
     shown_rendition: int | None = None
+    failed: dict[int, set[int]] = field(default_factory=dict)
+    """Renditions whose download of a segment (by index) failed for good."""
 
     @property
     def buffered_end_s(self) -> float:
@@ -213,6 +215,30 @@ class Scheduler:
             state.complete = True
             actions.append(TrackComplete(state.kind))
         return actions + self._plan()
+
+    def on_fetch_failed(self, request_id: int) -> Fetch | None:
+        """A download failed after the fetcher's retries: the same segment from the nearest other
+        rendition (lower first), or None when every rendition has failed it."""
+        state = next((t for t in self._tracks if t.in_flight and t.in_flight.request_id == request_id), None)
+        if state is None:
+            return None
+        fetch = state.in_flight
+        assert fetch is not None
+        state.in_flight = None
+        tried = state.failed.setdefault(fetch.index, set())
+        tried.add(fetch.rendition)
+        count = len(state.track.renditions)
+        order = [*range(fetch.rendition - 1, -1, -1), *range(fetch.rendition + 1, count)]
+        candidate = next((r for r in order if r not in tried), None)
+        if candidate is None:
+            return None
+        rendition = state.track.renditions[candidate]
+        segment = rendition.segments[fetch.index]
+        retry = Fetch(self._next_request, fetch.kind, candidate, fetch.index, segment,
+                      segment.init or rendition.init, "failover")
+        self._next_request += 1
+        state.in_flight = retry
+        return retry
 
     def on_first_frame(self) -> None:
         self.started = True

@@ -113,3 +113,16 @@ def test_seek_restarts_at_the_segment_holding_the_target() -> None:
     assert after["video"].index == 5 and after["video"].init is not None
     assert after["audio"].index == 5
     assert s.on_fetch_complete(pending["audio"].request_id, 100, 0.1, 0.01) == []  # stale: ignored
+
+
+def test_a_failed_segment_is_tried_at_other_renditions_then_given_up() -> None:
+    s = Scheduler(manifest(), create("rate"))
+    video = fetches(s.start(0.0))["video"]
+    assert video.rendition == 0
+    retry = s.on_fetch_failed(video.request_id)
+    assert retry is not None and retry.index == 0 and retry.rendition == 1 and retry.reason == "failover"
+    assert retry.init.url == "https://o/mid/init.mp4"
+    again = s.on_fetch_failed(retry.request_id)
+    assert again is not None and again.rendition == 2
+    assert s.on_fetch_failed(again.request_id) is None
+    assert s.on_fetch_failed(999) is None
