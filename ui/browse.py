@@ -79,7 +79,12 @@ class Browse(QObject):
         self._set_home("ready", "")
 
     def _home_failed(self, error: Exception) -> None:
-        self._set_home("error", describe(error))
+        message = describe(error)
+        if self._home_state == "ready":
+            # A background refresh: rows a little stale beat an error over a working screen.
+            log.warning("home refresh failed: %s", message)
+            return
+        self._set_home("error", message)
 
     def _set_home(self, state: str, error: str) -> None:
         self._home_state, self._home_error = state, error
