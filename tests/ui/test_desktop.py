@@ -16,6 +16,7 @@ from PySide6.QtQml import QQmlComponent
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
 
+from app.backend import EmbeddedBackend
 from ui.app import QML_DIR, Desktop
 
 TIMEOUT_MS = 20_000
@@ -387,3 +388,23 @@ def test_f_on_the_player_and_f11_anywhere_toggle_full_screen(qtbot, desktop: Des
     qtbot.waitUntil(lambda: screen(desktop) == "player", timeout=TIMEOUT_MS)
     press(window, Qt.Key.Key_F)
     qtbot.waitUntil(lambda: window.visibility() == QWindow.Visibility.FullScreen, timeout=TIMEOUT_MS)
+
+
+def test_losing_the_backend_after_home_keeps_the_rows(qtbot, qapp, library: Path, tmp_path: Path) -> None:
+    backend = EmbeddedBackend(library, db=tmp_path / "marquee.db")
+    desktop = Desktop(backend.start(), audio_output="null")
+    try:
+        wait_home(qtbot, desktop)
+        rows = item(desktop.window, "rowsView").property("count")
+        backend.stop()
+        desktop.browse.loadHome()  # what returning from the player does
+        qtbot.wait(1500)
+        assert desktop.browse.property("homeState") == "ready"
+        assert item(desktop.window, "rowsView").property("count") == rows
+        # Opening a title now says what went wrong, on the title page.
+        press(desktop.window, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: desktop.browse.property("titleState") == "error", timeout=TIMEOUT_MS)
+        assert "cannot reach the catalog" in desktop.browse.property("titleError")
+    finally:
+        desktop.close()
+        backend.stop()
