@@ -33,6 +33,7 @@ from player import cmcd
 from player.fetcher import Fetcher, FetchError
 from player.keys import KeyStore
 from player.manifest import ByteRange, Manifest, ManifestError, Track, load_manifest
+from player.mirrors import Mirrors
 from player.pipeline import MediaPipeline, PipelineError
 from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackComplete
 from player.subtitles import SubtitleError, parse_text_mp4, parse_webvtt, to_webvtt
@@ -97,7 +98,7 @@ class LiveSession:
         try:
             self.manifest = await load_manifest(self._get_text, url, self._get_range)
             self._pipeline = MediaPipeline(self._fetcher, self._keys, self._cmcd.mode,
-                                           self.manifest.playlist_timeline)
+                                           self.manifest.playlist_timeline, Mirrors(self.manifest.mirrors))
             audio = choose_audio(self.manifest, self._preferences.audio_language)
             self.scheduler = Scheduler(self.manifest, self._abr, self._config, audio=audio)
         except (FetchError, ManifestError, ValueError) as exc:

@@ -15,7 +15,8 @@ from drm.mp4decrypt import DecryptError, Decryptor, MissingKeyError
 from player import cmcd
 from player.fetcher import Fetcher, FetchError, FetchResult
 from player.keys import KeyStore, KeyUnavailable
-from player.manifest.model import Rendition, SegmentRef
+from player.manifest.model import ByteRange, Rendition, SegmentRef
+from player.mirrors import Mirrors
 from player.remux import Remuxer, RemuxError
 from player.scheduler import Fetch
 
@@ -38,8 +39,9 @@ class Delivered:
 
 class MediaPipeline:
     def __init__(self, fetcher: Fetcher, keys: KeyStore, cmcd_mode: str = "off",
-                 playlist_timeline: bool = False) -> None:
+                 playlist_timeline: bool = False, mirrors: Mirrors | None = None) -> None:
         self._fetcher = fetcher
+        self._mirrors = mirrors or Mirrors()
         self._playlist_timeline = playlist_timeline
         self._aligned: set[str] = set()
         self._keys = keys
@@ -58,7 +60,7 @@ class MediaPipeline:
     async def fetch_whole(self, ref: SegmentRef) -> bytes:
         """A small resource in one piece (subtitle files and segments)."""
         try:
-            return (await self._fetcher.get(ref.url, ref.byte_range)).data
+            return (await self._get(ref.url, ref.byte_range)).data
         except FetchError as exc:
             raise PipelineError("network", str(exc)) from None
 
@@ -89,7 +91,7 @@ class MediaPipeline:
             decryptor = await self._decryptor(rendition, source, raw_init)
             init = decryptor.clear_init() if decryptor is not None else raw_init
         url, headers = cmcd.apply(action.segment.url, cmcd_data, self._cmcd_mode)
-        fetched = await self._fetcher.get(url, action.segment.byte_range, headers)
+        fetched = await self._get(url, action.segment.byte_range, headers)
         data = fetched.data
         if action.segment.key is not None:
             data = await self._decrypt_aes128(action.segment, data)
@@ -107,11 +109,28 @@ class MediaPipeline:
         clear = self._remuxers[action.kind].push(source, init, data, action.segment.time_offset_s, align_to)
         return Delivered(clear, fetched)
 
+    async def _get(self, url: str, byte_range: ByteRange | None = None,
+                   headers: dict[str, str] | None = None) -> FetchResult:
+        """Fetch from the preferred host, failing over to the others that mirror it."""
+        error: FetchError | None = None
+        for candidate in self._mirrors.candidates(url):
+            try:
+                result = await self._fetcher.get(candidate, byte_range, headers)
+            except FetchError as exc:
+                if exc.status is not None and exc.status < 500 and exc.status != 404:
+                    raise  # refused (4xx): another host will say the same
+                error = exc
+                continue
+            self._mirrors.succeeded(candidate)
+            return result
+        assert error is not None
+        raise error
+
     async def _init(self, ref: SegmentRef, cmcd_data: dict[str, cmcd.CmcdValue]) -> bytes:
         key = _ref_key(ref)
         if key not in self._inits:
             url, headers = cmcd.apply(ref.url, cmcd_data, self._cmcd_mode)
-            self._inits[key] = (await self._fetcher.get(url, ref.byte_range, headers)).data
+            self._inits[key] = (await self._get(url, ref.byte_range, headers)).data
         return self._inits[key]
 
     async def _decryptor(self, rendition: Rendition, cache_key: str, init: bytes) -> Decryptor | None:

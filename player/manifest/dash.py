@@ -124,6 +124,7 @@ class Document:
     url: str
     duration_s: float
     periods: tuple[Period, ...]
+    mirrors: tuple[tuple[str, ...], ...] = ()
 
 
 def _timeline_segments(
@@ -337,7 +338,9 @@ def parse_mpd(text: str, url: str) -> Document:
             period, period_elements[p], _base_url(base, period), (start, max(length, 0.0)), where)))
     if not duration:
         duration = periods[-1].start_s + periods[-1].duration_s
-    return Document(url, duration, tuple(periods))
+    mirrors = tuple(b.base_url_value.strip() for b in (mpd.base_urls or []) if b.base_url_value)
+    groups = (tuple(urljoin(url, b) for b in mirrors),) if len(mirrors) > 1 else ()
+    return Document(url, duration, tuple(periods), groups)
 
 
 def _period_tracks(period: Any, element: ET.Element, base: str, timing: tuple[float, float],
@@ -381,7 +384,7 @@ def to_manifest(document: Document) -> Manifest:
     """
     first = document.periods[0]
     if len(document.periods) == 1:
-        return Manifest(document.url, "dash", document.duration_s, first.tracks)
+        return Manifest(document.url, "dash", document.duration_s, first.tracks, document.mirrors)
     tracks = []
     for track in first.tracks:
         chain = [track] + [_continuation(track, p) for p in document.periods[1:]]
@@ -395,7 +398,7 @@ def to_manifest(document: Document) -> Manifest:
                 segments.extend(dataclasses.replace(s, init=s.init or partner.init) for s in partner.segments)
             renditions.append(dataclasses.replace(rendition, segments=tuple(segments)))
         tracks.append(dataclasses.replace(track, renditions=tuple(renditions)))
-    return Manifest(document.url, "dash", document.duration_s, tuple(tracks))
+    return Manifest(document.url, "dash", document.duration_s, tuple(tracks), document.mirrors)
 
 
 def _continuation(track: Track, period: Period) -> Track | None:

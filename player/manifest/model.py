@@ -131,6 +131,8 @@ class Manifest:
     format: Literal["dash", "hls"]
     duration_s: float
     tracks: tuple[Track, ...]
+    mirrors: tuple[tuple[str, ...], ...] = ()
+    """Groups of equivalent base URLs (the first is the one segment URLs use): failover hosts."""
 
     @property
     def playlist_timeline(self) -> bool:

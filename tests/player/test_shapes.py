@@ -145,3 +145,11 @@ def test_hls_fmp4_whose_timestamps_do_not_start_at_zero(tmp_path: Path) -> None:
     _hls_ladder(tmp_path, "fmp4", "-output_ts_offset", "10")
     with serve(tmp_path) as base:
         assert_clean(play(base + "master.m3u8"))
+
+
+def test_dash_base_url_failover_to_a_working_host(dash_timeline: Path) -> None:
+    text = (dash_timeline / "manifest.mpd").read_text()
+    with serve(dash_timeline) as base:
+        mirrored = text.replace("<Period", f"<BaseURL>http://127.0.0.1:9/dead/</BaseURL><BaseURL>{base}</BaseURL><Period", 1)
+        (dash_timeline / "mirrored.mpd").write_text(mirrored)
+        assert_clean(play(base + "mirrored.mpd"))
