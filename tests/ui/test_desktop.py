@@ -39,7 +39,7 @@ def item(window: QQuickWindow, name: str) -> QQuickItem:
 
 
 def screen(desktop: Desktop) -> str:
-    return desktop.window.property("screen")
+    return desktop.window.property("currentPage")
 
 
 def focused_in(window: QQuickWindow) -> list[str]:

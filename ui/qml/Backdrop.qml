@@ -9,13 +9,13 @@ Item {
     clip: true
 
     component Layer: Image {
+        property bool shown: false
         anchors.fill: parent
         asynchronous: true
         fillMode: Image.PreserveAspectCrop
         sourceSize.width: Math.ceil(width)
-        opacity: art.shown === this ? 1 : 0
+        opacity: shown ? 1 : 0
         Behavior on opacity { NumberAnimation { duration: Theme.normal * 2 } }
-        onStatusChanged: art.present(this)
     }
 
     Item {
@@ -24,8 +24,8 @@ Item {
         width: Math.max(parent.width * 0.72, height * 16 / 9)
 
         property Image shown: null
-        Layer { id: first }
-        Layer { id: second }
+        Layer { id: first; shown: art.shown === first; onStatusChanged: art.present(first) }
+        Layer { id: second; shown: art.shown === second; onStatusChanged: art.present(second) }
 
         // Load into the layer not on show; present() swaps once it is decoded.
         function load() {

@@ -148,9 +148,11 @@ FocusScope {
             else searchButton.forceActiveFocus()
         }
         delegate: PosterRow {
+            required property string rowTitle
+            required items
+            required property int index
             width: ListView.view.width
-            title: model.rowTitle
-            items: model.items
+            title: rowTitle
             focus: ListView.isCurrentItem
             opacity: ListView.isCurrentItem || !rowsView.activeFocus ? 1 : 0.7
             Behavior on opacity { NumberAnimation { duration: Theme.normal } }

@@ -16,14 +16,14 @@ Window {
     color: Theme.background
 
     property var history: ["home"]
-    readonly property string screen: history[history.length - 1]
+    readonly property string currentPage: history[history.length - 1]
 
     function go(name) {
-        if (screen !== name) history = history.concat([name])
+        if (currentPage !== name) history = history.concat([name])
     }
     function back() {
         if (history.length <= 1) return
-        if (screen === "player") playback.stop()
+        if (currentPage === "player") playback.stop()
         history = history.slice(0, history.length - 1)
     }
     // Straight to playing a title (``marquee play ID``): Back leads to its page, then home.
@@ -43,7 +43,7 @@ Window {
     function pageFor(name) {
         return { "home": home, "title": titlePage, "search": searchPage, "player": playerPage }[name]
     }
-    onScreenChanged: pageFor(screen).forceActiveFocus()
+    onCurrentPageChanged: pageFor(currentPage).forceActiveFocus()
 
     Binding { target: Theme; property: "scale"; value: Math.max(0.7, Math.min(2.5, root.height / 1080)) }
 
@@ -73,7 +73,7 @@ Window {
             objectName: "homePage"
             anchors.fill: parent
             focus: true
-            enabled: root.screen === "home"
+            enabled: root.currentPage === "home"
             opacity: enabled ? 1 : 0
             visible: opacity > 0
             Behavior on opacity { NumberAnimation { duration: Theme.normal } }
@@ -84,7 +84,7 @@ Window {
             id: searchPage
             objectName: "searchPage"
             anchors.fill: parent
-            enabled: root.screen === "search"
+            enabled: root.currentPage === "search"
             opacity: enabled ? 1 : 0
             visible: opacity > 0
             Behavior on opacity { NumberAnimation { duration: Theme.normal } }
@@ -95,7 +95,7 @@ Window {
             id: titlePage
             objectName: "titlePage"
             anchors.fill: parent
-            enabled: root.screen === "title"
+            enabled: root.currentPage === "title"
             opacity: enabled ? 1 : 0
             visible: opacity > 0
             Behavior on opacity { NumberAnimation { duration: Theme.normal } }
@@ -108,7 +108,7 @@ Window {
             id: playerPage
             objectName: "playerPage"
             anchors.fill: parent
-            enabled: root.screen === "player"
+            enabled: root.currentPage === "player"
             opacity: enabled ? 1 : 0
             visible: opacity > 0
             Behavior on opacity { NumberAnimation { duration: Theme.normal } }
@@ -122,7 +122,7 @@ Window {
         // Progress was saved: Continue watching and the title page follow.
         function onProgressSaved() {
             browse.loadHome()
-            if (root.screen === "title" && browse.title.id) browse.openTitle(browse.title.id)
+            if (root.currentPage === "title" && browse.title.id) browse.openTitle(browse.title.id)
         }
         function onStateChanged() {
             if (playback.state === "ended") endTimer.start()
@@ -131,7 +131,7 @@ Window {
     Timer {
         id: endTimer
         interval: 1500
-        onTriggered: if (root.screen === "player" && playback.state === "ended") root.back()
+        onTriggered: if (root.currentPage === "player" && playback.state === "ended") root.back()
     }
 
     Component.onCompleted: browse.loadHome()

@@ -42,6 +42,8 @@ FocusScope {
         boundsBehavior: Flickable.StopAtBounds
         cacheBuffer: Theme.posterWidth * 4
         delegate: PosterCard {
+            required property var modelData
+            required property int index
             item: modelData
             focused: ListView.isCurrentItem && list.activeFocus
             onActivated: { list.currentIndex = index; list.forceActiveFocus(); row.activated(modelData.id) }
