@@ -235,6 +235,6 @@ class Player:
         if any(marker in lowered for marker in _DECODE_ERROR_MARKERS):
             self._emit(DecodeError(f"{prefix}: {line}", self.position_s))
         elif level in ("error", "fatal"):
-            log.warning("mpv %s: %s", prefix, line)
+            log.info("mpv %s: %s", prefix, line)  # diagnostics; what matters arrives as events
             if prefix == "cplayer" and "failed" in lowered:
                 self._emit(PlayerError("mpv", line, fatal=False))
