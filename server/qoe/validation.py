@@ -3,12 +3,17 @@
 
 Every failure is a :class:`BatchError` whose message says what is wrong and where, for the 400
 (or 413) the collector answers with.
+
+Validation is exactly the schema's, done faster: the schema's local ``$ref``s are inlined once,
+and each event is checked against its own type's definition (what the schema's if/then chain
+selects) instead of through the chain; resolving references was most of the cost.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,11 +36,50 @@ class BatchError(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class _Validators:
+    envelope: Draft202012Validator
+    """The batch without looking inside its events."""
+    any_event: Draft202012Validator
+    """An event of unknown or missing type (for the error message)."""
+    by_type: dict[str, Draft202012Validator]
+
+
 @lru_cache(maxsize=1)
-def validator() -> Draft202012Validator:
+def _validators() -> _Validators:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    defs = schema["$defs"]
+    flat = _inline(schema, defs)
+    events = dict(flat["properties"]["events"])
+    events.pop("items")
+    envelope = {**flat, "properties": {**flat["properties"], "events": events}}
+    types = defs["event"]["properties"]["type"]["enum"]
+    return _Validators(
+        envelope=Draft202012Validator(envelope),
+        any_event=Draft202012Validator(_inline(defs["event"], defs)),
+        by_type={name: Draft202012Validator(_inline(defs[name], defs)) for name in types},
+    )
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with every ``#/$defs/NAME`` reference replaced by its target (the schema has no
+    recursion); keywords beside a ``$ref`` apply too, as in draft 2020-12."""
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _inline(value, defs) for key, value in node.items() if key not in ("$ref", "$defs")}
+    if "$ref" not in node:
+        return out
+    prefix = "#/$defs/"
+    ref = node["$ref"]
+    if not ref.startswith(prefix) or ref[len(prefix):] not in defs:
+        raise ValueError(f"{SCHEMA_PATH.name}: unsupported reference {ref!r}")
+    target = _inline(defs[ref[len(prefix):]], defs)
+    if out.keys() & target.keys():
+        return {"allOf": [target], **out}
+    return {**target, **out}
 
 
 def decode_body(body: bytes, content_encoding: str | None) -> Any:
@@ -63,14 +107,24 @@ def decode_body(body: bytes, content_encoding: str | None) -> Any:
 
 def check_batch(document: Any) -> dict[str, Any]:
     """``document`` if it follows the schema, else BatchError naming the first problem."""
-    error = best_match(validator().iter_errors(document))
-    if error is not None:
-        raise BatchError(f"schema: {_where(error.absolute_path)}: {error.message}")
+    validators = _validators()
+    _raise_first(validators.envelope, document, "batch")
+    for index, event in enumerate(document["events"]):
+        kind = event.get("type") if isinstance(event, dict) else None
+        check = validators.by_type.get(kind) if isinstance(kind, str) else None
+        _raise_first(check or validators.any_event, event, f"batch.events[{index}]")
     return document
 
 
-def _where(path: Any) -> str:
-    out = "batch"
+def _raise_first(validator: Draft202012Validator, instance: Any, where: str) -> None:
+    if validator.is_valid(instance):  # the common case, and much cheaper than collecting errors
+        return
+    error = best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise BatchError(f"schema: {_where(where, error.absolute_path)}: {error.message}")
+
+
+def _where(out: str, path: Any) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
