@@ -112,3 +112,31 @@ def test_sidecar_subtitles_are_shown_and_can_be_turned_off(languages: Path) -> N
     finally:
         session.player.close()
     assert session.selected("text") == ["en", "off"]
+
+
+def test_hls_segmented_webvtt_subtitles(tmp_path: Path) -> None:
+    (tmp_path / "s.vtt").write_text("WEBVTT\n\n00:00:00.500 --> 00:00:03.000\nHello HLS\n\n"
+                                    "00:00:04.000 --> 00:00:07.000\nSecond cue\n")
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=24", "-i", str(tmp_path / "s.vtt"), "-t", "8",
+           "-map", "0:v", "-map", "1:s", "-c:v", "libx264", "-preset", "ultrafast", "-g", "48", "-c:s", "webvtt",
+           "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+           "-var_stream_map", "v:0,s:0,sgroup:subs", str(tmp_path / "v%v.m3u8"))
+    assert len(list(tmp_path.glob("v0*.vtt"))) >= 2  # segmented WebVTT
+    (tmp_path / "master.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-VERSION:7\n"
+        '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Deutsch",LANGUAGE="de",URI="v0_vtt.m3u8"\n'
+        '#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=320x180,CODECS="avc1.42c00c",SUBTITLES="subs"\nv0.m3u8\n')
+    session = Session(TrackPreferences(subtitle_language="de"))
+    try:
+        with serve(tmp_path) as base:
+            session.player.open(base + "master.m3u8", preferences=session.preferences)
+            assert session.started.wait(20)
+            seen: set[str] = set()
+            deadline = time.monotonic() + 12
+            while time.monotonic() < deadline and "Second cue" not in seen:
+                seen.add(session.player.mpv.sub_text or "")
+                time.sleep(0.05)
+    finally:
+        session.player.close()
+    assert {"Hello HLS", "Second cue"} <= seen
+    assert session.selected("text") == ["de"]
