@@ -40,6 +40,8 @@ class PlaybackSession:
         """What the player was built with, for the telemetry's configuration digest."""
         self.info: PlaybackInfo | None = None
         self.qoe: QoeSession | None = None
+        self.session_id: str | None = None
+        """The current title's session id: CMCD ``sid`` on its segment requests and the telemetry's."""
         self._last_report = 0.0
         self._position = 0.0
         self._duration = 0.0
@@ -65,6 +67,7 @@ class PlaybackSession:
         with self._lock:
             self.info = info
             self.qoe = qoe
+            self.session_id = session_id
             self._last_report = time.monotonic()
         license = LicenseConfig(url=info.license_url, token=info.token)
         self.player.open(url, start_s=start, license=license, keys=self.keys,
