@@ -109,7 +109,11 @@ class Telemetry:
             "player_config_digest": config_digest(player_config),
             "started_at": round(wall * 1000, 1),
         }
-        self.queue.register(Delivery(session_id, url, token, session))
+        try:
+            self.queue.register(Delivery(session_id, url, token, session))
+        except sqlite3.Error as exc:  # a broken disk costs the report, never the playback
+            log.warning("telemetry: cannot record session %s in %s: %s", session_id, self.queue.path, exc)
+            return None
         return QoeSession(self, session_id, fmt=fmt, start_s=start_s, requested_at=(wall, mono),
                           heartbeat_s=self.config.heartbeat_s)
 

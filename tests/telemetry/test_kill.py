@@ -46,16 +46,17 @@ def sessions_of(backend: str, title: str) -> list[dict]:
 def test_killed_app_delivers_the_rest_on_next_start(backend: str, tmp_path: Path) -> None:
     with CatalogClient(backend) as catalog:
         titles = [item.id for row in catalog.home() for item in row.items]
-    title, other = titles[-1], titles[-2]
+    title, other = titles[0], titles[1]
     known = {s["session_id"] for s in sessions_of(backend, title)}
     env = marquee_env(tmp_path)
     db = tmp_path / "data" / "marquee" / "telemetry.db"
+    log = tmp_path / "first-run.log"
     app = subprocess.Popen([sys.executable, "-m", "app.cli", "play", title, "--headless", "--catalog", backend],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         deadline = time.monotonic() + 40
         while True:  # some events delivered and some waiting: kill it there
-            assert app.poll() is None, "the app finished before it could be killed"
+            assert app.poll() is None, f"the app finished before it could be killed: {log.read_text()[-1500:]}"
             assert time.monotonic() < deadline, "never had events both delivered and waiting"
             mine = [s for s in sessions_of(backend, title) if s["session_id"] not in known]
             if mine and mine[0]["event_count"] >= 3 and queued(db):
