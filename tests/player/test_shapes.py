@@ -153,3 +153,21 @@ def test_dash_base_url_failover_to_a_working_host(dash_timeline: Path) -> None:
         mirrored = text.replace("<Period", f"<BaseURL>http://127.0.0.1:9/dead/</BaseURL><BaseURL>{base}</BaseURL><Period", 1)
         (dash_timeline / "mirrored.mpd").write_text(mirrored)
         assert_clean(play(base + "mirrored.mpd"))
+
+
+def test_hls_discontinuity_with_timestamps_starting_afresh(tmp_path: Path) -> None:
+    parts = []
+    for name, pattern in (("a", "testsrc2"), ("b", "smptebars")):
+        ffmpeg("-f", "lavfi", "-i", f"{pattern}=s=320x180:r=24", "-t", "4", "-c:v", "libx264", "-preset",
+               "ultrafast", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0", "-f", "hls", "-hls_time", "2",
+               "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", f"{name}-init.mp4",
+               "-hls_segment_filename", str(tmp_path / f"{name}%d.m4s"), str(tmp_path / f"{name}.m3u8"))
+        lines = (tmp_path / f"{name}.m3u8").read_text().splitlines()
+        parts.append([line for line in lines if line.startswith(("#EXT-X-MAP", "#EXTINF")) or line.endswith(".m4s")])
+    playlist = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:2", "#EXT-X-PLAYLIST-TYPE:VOD",
+                *parts[0], "#EXT-X-DISCONTINUITY", *parts[1], "#EXT-X-ENDLIST"]
+    (tmp_path / "joined.m3u8").write_text("\n".join(playlist) + "\n")
+    with serve(tmp_path) as base:
+        summary = play(base + "joined.m3u8")
+    assert summary["errors"] == [] and summary["ended"]
+    assert summary["played_s"] == pytest.approx(8.0, abs=0.6)
