@@ -1,4 +1,4 @@
-"""The ``marquee`` command: desktop app, headless playback, catalog listing, backend, content.
+"""The ``marquee`` command: desktop app, headless playback, catalog listing, decrypt, backend, content.
 
 Without ``--catalog`` the commands that need a catalog start the embedded reference backend on a
 free loopback port themselves, so a newcomer's first run needs nothing else.
@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--json", action="store_true", help="print the titles as JSON")
     _catalog_options(catalog, suppress=True)
 
+    decrypt = sub.add_parser("decrypt", help="decrypt a protected MP4 (like mp4decrypt)")
+    decrypt.add_argument("--key", action="append", required=True, metavar="KID:KEY",
+                         help="content key (hex; the KID may be a UUID); repeat for several")
+    decrypt.add_argument("--init", type=Path, metavar="INIT",
+                         help="init segment of INPUT when INPUT is a media segment")
+    decrypt.add_argument("input", type=Path, metavar="INPUT", help="protected MP4 file or media segment")
+    decrypt.add_argument("output", type=Path, metavar="OUTPUT", help="where the clear MP4 goes")
+
     sub.add_parser("server", help="run the reference backend alone (see marquee server --help)",
                    add_help=False, prefix_chars="\0")
     sub.add_parser("content", help="build the demo library (see marquee content build --help)",
@@ -103,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _play(args)
         if args.command == "catalog":
             return _list_catalog(args)
+        if args.command == "decrypt":
+            return _decrypt(args)
         return _desktop(args)
     except (UserError, CatalogError, BackendError) as exc:
         print(f"marquee: {exc}", file=sys.stderr)
@@ -198,6 +208,16 @@ def _print_summary(report: PlaybackReport) -> None:
     )
     for error in s["errors"]:
         print(f"error: {error}", file=sys.stderr)
+
+
+def _decrypt(args: argparse.Namespace) -> int:
+    from app.decrypt import DecryptCommandError, run
+
+    try:
+        run(args.key, args.input, args.output, args.init)
+    except DecryptCommandError as exc:
+        raise UserError(f"decrypt: {exc}") from None
+    return 0
 
 
 def _desktop(args: argparse.Namespace) -> int:

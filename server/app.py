@@ -25,13 +25,17 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
 
 
-def create_app(library: Library, store: Store, faults: FaultPlan | None = None) -> FastAPI:
+def create_app(library: Library, store: Store, faults: FaultPlan | None = None, *,
+               refuse_licenses: bool = False) -> FastAPI:
     """The backend over ``library``, keeping its state in ``store``; ``faults`` break the origin
-    on purpose (tests), as does shaping set at run time."""
+    on purpose (tests), as does shaping set at run time, and ``refuse_licenses`` makes the
+    license service answer 403 to everyone (to see how clients take a refusal)."""
     app = FastAPI(title="Marquee reference backend", version="1",
                   description="Catalog, playback sessions and origin for Marquee's demo library.")
     app.state.library = library
     app.state.store = store
+    app.state.refuse_licenses = refuse_licenses
+    store.replace_content_keys((k.kid, k.title_id, k.key) for k in library.keys)
     app.state.faults = faults or FaultPlan()
     app.state.shaper = Shaper()
     # Outermost first: faults act on what the shaper lets through.

@@ -1,4 +1,5 @@
-"""The demo library on disk, as the backend sees it: ``catalog.json`` plus the files it names.
+"""The demo library on disk, as the backend sees it: ``catalog.json`` plus the files it names,
+and ``keys.json`` with the protected titles' content keys (for the license service only).
 
 Loaded once at start-up and immutable afterwards; a library without ``.complete`` (never built,
 or a build still running) is refused, so the backend never serves half a library.
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .license.keyfile import ContentKey, KeyFileError, read_key_file
+
 COMPLETE_MARKER = ".complete"
 CATALOG_FILE = "catalog.json"
 
@@ -21,13 +24,14 @@ class LibraryError(Exception):
 
 @dataclass(frozen=True)
 class Clip:
-    """An encoded clip; paths are relative to the library root."""
+    """An encoded clip; paths are relative to the library root. A protected clip may come in
+    one format only (DASH has no whole-segment AES-128; the cenc title is DASH only)."""
 
     id: str
     name: str
     duration_s: float
-    dash: str
-    hls: str
+    dash: str | None
+    hls: str | None
     audio_renditions: frozenset[str]
 
 
@@ -45,6 +49,8 @@ class Title:
     duration_s: float
     poster: str
     backdrop: str
+    protection: str | None = None
+    """``cenc``, ``cbcs`` or ``aes-128`` for an encrypted title; None for a clear one."""
 
     def matches(self, query: str) -> bool:
         """Case-insensitive match of ``query`` in the title, a genre or the synopsis."""
@@ -58,6 +64,7 @@ class Library:
     root: Path
     titles: tuple[Title, ...]
     clips: dict[str, Clip]
+    keys: tuple[ContentKey, ...] = ()
 
     @classmethod
     def load(cls, root: Path) -> Library:
@@ -83,7 +90,15 @@ class Library:
                 raise LibraryError(f"{path}: title {title.id!r} names unknown clip {title.clip!r}")
         if len({t.id for t in titles}) != len(titles):
             raise LibraryError(f"{path}: duplicate title ids")
-        return cls(root, titles, clips)
+        try:
+            keys = read_key_file(root)
+        except KeyFileError as exc:
+            raise LibraryError(str(exc)) from None
+        ids = {t.id for t in titles}
+        for key in keys:
+            if key.title_id not in ids:
+                raise LibraryError(f"{root / 'keys.json'}: KID {key.kid.hex()} names unknown title {key.title_id!r}")
+        return cls(root, titles, clips, keys)
 
     def title(self, title_id: str) -> Title | None:
         return next((t for t in self.titles if t.id == title_id), None)
@@ -99,8 +114,12 @@ class Library:
 
 
 def _clip(clip_id: str, raw: dict[str, Any]) -> Clip:
-    return Clip(clip_id, str(raw["name"]), float(raw["duration_s"]), str(raw["dash"]),
-                str(raw["hls"]), frozenset(str(r["id"]) for r in raw["audio"]))
+    return Clip(clip_id, str(raw["name"]), float(raw["duration_s"]), _optional(raw["dash"]),
+                _optional(raw["hls"]), frozenset(str(r["id"]) for r in raw["audio"]))
+
+
+def _optional(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _title(raw: dict[str, Any]) -> Title:
@@ -108,5 +127,5 @@ def _title(raw: dict[str, Any]) -> Title:
         id=str(raw["id"]), title=str(raw["title"]), year=int(raw["year"]),
         genres=tuple(str(g) for g in raw["genres"]), rating=str(raw["rating"]),
         synopsis=str(raw["synopsis"]), clip=str(raw["clip"]), duration_s=float(raw["duration_s"]),
-        poster=str(raw["poster"]), backdrop=str(raw["backdrop"]),
+        poster=str(raw["poster"]), backdrop=str(raw["backdrop"]), protection=_optional(raw.get("protection")),
     )

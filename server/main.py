@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
     parser.add_argument("--faults", type=Path, default=None, metavar="FILE",
                         help="JSON list of origin fault rules to apply from the start (see server/faults.py)")
+    parser.add_argument("--no-license", action="store_true",
+                        help="refuse every licence and key request with 403 (to test clients' errors)")
     return parser
 
 
@@ -91,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    config = uvicorn.Config(create_app(library, store, faults), log_config=None, access_log=args.access_log,
-                            timeout_graceful_shutdown=5)
+    app = create_app(library, store, faults, refuse_licenses=args.no_license)
+    config = uvicorn.Config(app, log_config=None, access_log=args.access_log, timeout_graceful_shutdown=5)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
     # it found; a no-op there makes a signalled shutdown an ordinary exit with status 0.
     previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}

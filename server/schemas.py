@@ -25,6 +25,7 @@ class TitleSummary(BaseModel):
     poster_url: str = Field(description="absolute URL of the 2:3 poster (JPEG)")
     backdrop_url: str = Field(description="absolute URL of the 16:9 backdrop (JPEG)")
     progress_s: float = Field(description="resume position; 0 when not started or finished")
+    protected: bool = Field(description="encrypted: plays with keys from the ClearKey licence endpoint")
 
 
 class TitleDetail(TitleSummary):
@@ -47,8 +48,10 @@ class SearchResults(BaseModel):
 
 
 class Manifests(BaseModel):
-    dash: str = Field(description="absolute URL of the DASH MPD")
-    hls: str = Field(description="absolute URL of the HLS master playlist")
+    dash: str | None = Field(description="absolute URL of the DASH MPD; null when the title has none")
+    hls: str | None = Field(description="absolute URL of the HLS master playlist; null when the title "
+                                        "has none. For AES-128 titles it carries the playback token "
+                                        "(?token=), which the origin passes on to the key URIs")
 
 
 class PlaybackInfo(BaseModel):

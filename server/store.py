@@ -1,4 +1,4 @@
-"""The backend's state in SQLite: viewing progress and playback sessions.
+"""The backend's state in SQLite: viewing progress, playback sessions and content keys.
 
 One connection shared by the request threads behind a lock: the writes are tiny and rare, and
 this keeps the store a plain object tests can open on a temporary file.
@@ -10,6 +10,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,11 @@ CREATE TABLE IF NOT EXISTS playback_session (
     token      TEXT PRIMARY KEY,
     title_id   TEXT NOT NULL,
     created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS content_key (  -- the library's keys.json, reloaded at each start
+    kid        BLOB PRIMARY KEY,
+    title_id   TEXT NOT NULL,
+    key        BLOB NOT NULL
 );
 """
 
@@ -110,3 +116,27 @@ class Store:
             self._db.execute("INSERT INTO playback_session (token, title_id, created_at) "
                              "VALUES (?, ?, ?)", (token, title_id, time.time()))
         return token
+
+    def replace_content_keys(self, keys: Iterable[tuple[bytes, str, bytes]]) -> None:
+        """Make (KID, title id, key) rows the only content keys, in one transaction: the keys
+        of a rebuilt library replace the old ones."""
+        rows = [(bytes(kid), title_id, bytes(key)) for kid, title_id, key in keys]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM content_key")
+                self._db.executemany("INSERT INTO content_key (kid, title_id, key) VALUES (?, ?, ?)", rows)
+            except sqlite3.Error:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def content_keys(self, kids: Sequence[bytes]) -> dict[bytes, tuple[str, bytes]]:
+        """KID -> (owning title id, key) for those of ``kids`` the store has."""
+        if not kids:
+            return {}
+        marks = ", ".join("?" * len(kids))
+        with self._lock:
+            rows = self._db.execute(f"SELECT kid, title_id, key FROM content_key WHERE kid IN ({marks})",
+                                    [bytes(k) for k in kids]).fetchall()
+        return {bytes(kid): (title_id, bytes(key)) for kid, title_id, key in rows}

@@ -21,6 +21,7 @@ from .errors import ContentError
 from .manifests import write_manifests
 from .media import ClipMedia, read_clip
 from .profile import AUDIO_RENDITION_ID, FULL, QUICK, BuildProfile
+from .protect import package_all
 
 COMPLETE_MARKER = ".complete"
 
@@ -99,9 +100,12 @@ def _build_into(work: Path, profile: BuildProfile, report: Callable[[str], None]
         clips[clip.id] = media
         report(f"  {clip.id}: done in {time.monotonic() - started:.1f} s, "
                f"{len(media.video[0].segments)} segments per rendition")
+    started = time.monotonic()
+    protected = package_all(work, profile, clips, report)
+    report(f"  protected titles: done in {time.monotonic() - started:.1f} s")
     report("drawing artwork")
     art = draw_art(work)
-    write_catalog(work, profile, clips, art)
+    write_catalog(work, profile, clips, art, protected)
 
 
 def _swap_into_place(work: Path, out: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .media import ClipMedia, Rendition
 from .profile import FRAME_RATE, SEGMENT_SECONDS
+from .protection import Protection
 
 DASH_NS = "urn:mpeg:dash:schema:mpd:2011"
 MEDIA_PLAYLIST = "playlist.m3u8"
@@ -48,10 +49,12 @@ def _segment_template(parent: ET.Element, rendition: Rendition) -> None:
         ET.SubElement(timeline, "S", attrs)
 
 
-def dash_manifest(clip: ClipMedia) -> str:
-    """A static, single-period MPD (isoff-live profile) with one video and one audio set."""
+def dash_manifest(clip: ClipMedia, protection: Protection | None = None) -> str:
+    """A static, single-period MPD (isoff-live profile) with one video and one audio set, each
+    with its ``ContentProtection`` descriptors when the clip is protected."""
     mpd = ET.Element("MPD", {
         "xmlns": DASH_NS,
+        **(protection.dash_namespaces() if protection else {}),
         "profiles": "urn:mpeg:dash:profile:isoff-live:2011",
         "type": "static",
         "mediaPresentationDuration": _iso_duration(clip.duration_s),
@@ -64,6 +67,8 @@ def dash_manifest(clip: ClipMedia) -> str:
         "startWithSAP": "1", "frameRate": str(FRAME_RATE), "par": _ratio(top.track.width, top.track.height),
         "maxWidth": str(top.track.width), "maxHeight": str(top.track.height),
     })
+    if protection:
+        video_set.extend(protection.content_protection("video"))
     ET.SubElement(video_set, "Role", {"schemeIdUri": "urn:mpeg:dash:role:2011", "value": "main"})
     _segment_template(video_set, clip.video[0])
     for rendition in clip.video:
@@ -81,6 +86,8 @@ def dash_manifest(clip: ClipMedia) -> str:
         "schemeIdUri": "urn:mpeg:dash:23003:3:audio_channel_configuration:2011",
         "value": str(audio.track.channels),
     })
+    if protection:
+        audio_set.extend(protection.content_protection("audio"))
     ET.SubElement(audio_set, "Role", {"schemeIdUri": "urn:mpeg:dash:role:2011", "value": "main"})
     _segment_template(audio_set, audio)
     ET.SubElement(audio_set, "Representation", {
@@ -96,8 +103,11 @@ def _ratio(width: int, height: int) -> str:
     return f"{width // g}:{height // g}"
 
 
-def media_playlist(rendition: Rendition) -> str:
-    """An HLS v7 VOD media playlist of the rendition's segments (paths relative to its dir)."""
+def media_playlist(rendition: Rendition, key_tag: str | None = None) -> str:
+    """An HLS v7 VOD media playlist of the rendition's segments (paths relative to its dir).
+
+    ``key_tag`` (an ``EXT-X-KEY`` line) follows the ``EXT-X-MAP``: it covers the segments but
+    not the init segment, which stays clear."""
     timescale = rendition.track.timescale
     durations = [s.duration / timescale for s in rendition.segments]
     target = max(math.floor(d + 0.5) for d in durations)  # EXTINF rounded must not exceed it
@@ -108,6 +118,7 @@ def media_playlist(rendition: Rendition) -> str:
         "#EXT-X-PLAYLIST-TYPE:VOD",
         "#EXT-X-INDEPENDENT-SEGMENTS",
         '#EXT-X-MAP:URI="init.mp4"',
+        *([key_tag] if key_tag else []),
     ]
     for number, duration in enumerate(durations, start=1):
         lines += [f"#EXTINF:{duration:.6f},", f"{number}.m4s"]
@@ -139,9 +150,13 @@ def master_playlist(clip: ClipMedia) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_manifests(clip: ClipMedia, clip_dir: Path) -> None:
-    """Write manifest.mpd, master.m3u8 and every rendition's playlist.m3u8."""
-    (clip_dir / "manifest.mpd").write_text(dash_manifest(clip))
-    (clip_dir / "master.m3u8").write_text(master_playlist(clip))
-    for rendition in (*clip.video, clip.audio):
-        (clip_dir / rendition.id / MEDIA_PLAYLIST).write_text(media_playlist(rendition))
+def write_manifests(clip: ClipMedia, clip_dir: Path, protection: Protection | None = None) -> None:
+    """Write manifest.mpd, master.m3u8 and every rendition's playlist.m3u8 (of a protected
+    clip, those of the formats its protection is offered in)."""
+    if protection is None or protection.has_dash:
+        (clip_dir / "manifest.mpd").write_text(dash_manifest(clip, protection))
+    if protection is None or protection.has_hls:
+        (clip_dir / "master.m3u8").write_text(master_playlist(clip))
+        for rendition in (*clip.video, clip.audio):
+            key_tag = protection.hls_key_tag(rendition.track.kind) if protection else None
+            (clip_dir / rendition.id / MEDIA_PLAYLIST).write_text(media_playlist(rendition, key_tag))

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 
 #: Bump when the builder's output changes in a way the parameters below do not show.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 FRAME_RATE = 24
 SEGMENT_SECONDS = 4
@@ -67,6 +67,7 @@ class BuildProfile:
     def digest(self) -> str:
         """A stable hash of every parameter and of the clips' recipes, written to ``.complete``."""
         from .designs import source_graph  # the recipes build on this module's constants
+        from .protect import parameters as protected_titles
 
         width, height = self.source_size
         doc = {
@@ -76,6 +77,7 @@ class BuildProfile:
             "fps": FRAME_RATE,
             "segment": SEGMENT_SECONDS,
             "audio": [AUDIO_BITRATE_K, AUDIO_SAMPLE_RATE, AUDIO_RENDITION_ID],
+            "protected": protected_titles(),
         }
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 

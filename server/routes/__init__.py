@@ -3,7 +3,7 @@ a new concern (ClearKey licences, the QoE collector) adds its module and its rou
 
 from fastapi import APIRouter
 
-from . import catalog, network, origin, playback, system
+from . import catalog, license, network, origin, playback, system
 
 API_PREFIX = "/api/v1"
 
@@ -12,6 +12,7 @@ ROUTERS: tuple[tuple[str, APIRouter], ...] = (
     (API_PREFIX, system.router),
     (API_PREFIX, catalog.router),
     (API_PREFIX, playback.router),
+    (API_PREFIX, license.router),
     (API_PREFIX, network.router),
     ("", origin.router),
 )

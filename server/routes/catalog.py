@@ -21,6 +21,7 @@ def summary_fields(request: Request, title: Title, resume: dict[str, float]) -> 
         "poster_url": library_url(request, title.poster),
         "backdrop_url": library_url(request, title.backdrop),
         "progress_s": resume.get(title.id, 0.0),
+        "protected": title.protection is not None,
     }
 
 
@@ -31,8 +32,8 @@ def _resume_positions(store: Store) -> dict[str, float]:
 @router.get("/home", response_model=Home)
 def home(request: Request, library: Library = Depends(get_library),
          store: Store = Depends(get_store)) -> Home:
-    """Continue watching (only with unfinished progress, most recent first), New releases, then
-    one row per genre in alphabetical order."""
+    """Continue watching (only with unfinished progress, most recent first), New releases, one
+    row per genre in alphabetical order, then the protected (encrypted) titles."""
     progress = store.progress()
     resume = {p.title_id: p.resume_s for p in progress}
 
@@ -48,6 +49,9 @@ def home(request: Request, library: Library = Depends(get_library),
     for genre in sorted({g for t in library.titles for g in t.genres}):
         rows.append(Row(id=f"genre-{genre.lower().replace(' ', '-')}", title=genre,
                         items=items([t for t in library.titles if genre in t.genres])))
+    protected = [t for t in library.titles if t.protection]
+    if protected:
+        rows.append(Row(id="protected", title="Protected", items=items(protected)))
     return Home(rows=rows)
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse
 
 from ..deps import get_library
 from ..library import Library
+from ..license.playlists import with_token
 
 router = APIRouter(tags=["origin"])
 
@@ -82,6 +83,10 @@ def _serve(request: Request, library: Library, area: str, relative: str) -> Resp
     etag = _etag(info)
     cache = MANIFEST_CACHE if media_type in _MANIFEST_TYPES.values() else MEDIA_CACHE
     headers = {"ETag": etag, "Cache-Control": cache, **CORS_HEADERS}
+    token = request.query_params.get("token")
+    if token and area == "media" and path.suffix == ".m3u8":  # an AES-128 title's playlist
+        text = with_token(path.read_text(), token)
+        return Response(text, media_type=media_type, headers={"Cache-Control": "private, no-store", **CORS_HEADERS})
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return FileResponse(path, media_type=media_type, headers=headers, stat_result=info)

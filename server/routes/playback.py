@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request, Response
 
 from ..deps import get_library, get_store, library_url, title_or_404
@@ -19,11 +21,16 @@ def start_playback(title_id: str, request: Request, library: Library = Depends(g
     title = title_or_404(library, title_id)
     clip = library.clips[title.clip]
     progress = store.progress_of(title.id)
+    token = store.new_playback_session(title.id)
+    hls = library_url(request, clip.hls) if clip.hls else None
+    if hls and title.protection == "aes-128":
+        # The key URIs of its playlists cannot send headers: the origin passes this on to them.
+        hls += f"?token={quote(token, safe='')}"
     return PlaybackInfo(
         title_id=title.id,
-        manifests=Manifests(dash=library_url(request, clip.dash), hls=library_url(request, clip.hls)),
-        license_url=None,
-        token=store.new_playback_session(title.id),
+        manifests=Manifests(dash=library_url(request, clip.dash) if clip.dash else None, hls=hls),
+        license_url=str(request.url_for("license")) if title.protection else None,
+        token=token,
         collector_url=str(request.url_for("qoe_events")),
         resume_s=progress.resume_s if progress else 0.0,
     )

@@ -14,6 +14,7 @@ import pytest
 
 from server.content import ContentError, build
 from server.content.profile import QUICK
+from server.content.protect import PROTECTED_TITLES, source_clip
 
 from .conftest import ROOT
 
@@ -112,4 +113,5 @@ def test_killed_build_leaves_no_library_and_a_stale_one_is_rebuilt(
     assert (out / ".complete").read_text().strip() == QUICK.digest()
     assert not list(tmp_path.glob(".lib.building-*")) and not list(tmp_path.glob(".lib.old-*"))
     assert oct(out.stat().st_mode & 0o777) == "0o755"
-    assert sorted(p.name for p in (out / "media").iterdir()) == sorted(c.id for c in QUICK.clips)
+    clips = [c.id for c in QUICK.clips] + [f"{source_clip(t, QUICK)}-{t.scheme}" for t in PROTECTED_TITLES]
+    assert sorted(p.name for p in (out / "media").iterdir()) == sorted(clips)
