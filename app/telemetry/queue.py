@@ -181,12 +181,15 @@ class EventQueue:
         """The oldest waiting session's next events (and its dropped records), marked in flight
         until :meth:`ack`, :meth:`reject` or :meth:`release`."""
         with self._lock:
+            # A session with only a dropped record left goes first (it never gets an event to
+            # ride on); then the session of the oldest event.
             row = self._db.execute(
-                "SELECT session_id FROM events WHERE session_id IN (SELECT session_id FROM sessions) "
-                "ORDER BY id LIMIT 1").fetchone()
+                "SELECT session_id FROM dropped WHERE session_id IN (SELECT session_id FROM sessions) "
+                "AND session_id NOT IN (SELECT session_id FROM events) LIMIT 1").fetchone()
             if row is None:
-                row = self._db.execute("SELECT session_id FROM dropped WHERE session_id IN "
-                                       "(SELECT session_id FROM sessions) LIMIT 1").fetchone()
+                row = self._db.execute(
+                    "SELECT session_id FROM events WHERE session_id IN (SELECT session_id FROM sessions) "
+                    "ORDER BY id LIMIT 1").fetchone()
             if row is None:
                 return None
             session_id = row[0]
