@@ -27,6 +27,10 @@ from drm.mp4decrypt import DecryptError, Decryptor, MissingKeyError, decrypt_fil
 class DecryptCommandError(Exception):
     """What went wrong, as the one line the command prints."""
 
+    def __init__(self, message: str) -> None:
+        # Box types and paths from a corrupt file are arbitrary bytes: keep the line one line.
+        super().__init__("".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in message))
+
 
 @dataclass(frozen=True)
 class DecryptResult:
@@ -70,6 +74,8 @@ def decrypt_file(source: Path, target: Path, keys: Mapping[bytes, bytes], init: 
             clear = decrypt_file_bytes(None, data, keys)
         else:
             decryptor = Decryptor(init_data, keys)
+            if not decryptor.init.tracks:
+                raise DecryptCommandError(f"{init}: the init segment describes no tracks")
             where = source
             if not any(box.type == "moof" for box in iter_boxes(data)):
                 raise DecryptCommandError(f"{source} holds no media fragment (moof); with --init the "
