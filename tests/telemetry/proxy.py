@@ -1,19 +1,20 @@
-"""A loopback HTTP proxy in front of the reference backend, for faults the origin cannot make yet.
+"""A loopback HTTP proxy in front of the reference backend: it notes every request (when, what,
+and the answer), and makes the faults the origin's own fault injection cannot, because they are
+between the client and the whole backend: going down (the port refuses connections) and coming
+back up on the same port, and swallowing answers (the request reaches the backend, its answer
+never reaches the client).
 
-It forwards every request with the client's ``Host`` header, so the URLs the backend builds
-(manifests, the collector) point back at the proxy and all later traffic goes through it too.
-Faults: hold the first request whose path matches until released (a segment that arrives late,
-so the player stalls), go down (the port refuses connections) and come back up on the same port,
-and swallow responses (the request reaches the backend, its answer never reaches the client).
+It forwards with the client's ``Host`` header, so the URLs the backend builds (manifests, the
+collector) point back at the proxy and all later traffic goes through it too.
 """
 
 from __future__ import annotations
 
-import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -31,14 +32,8 @@ class Seen:
     request: bytes = b""
     response: bytes = b""
     """The backend's answer to a POST (also when swallowed)."""
-
-
-@dataclass
-class _Hold:
-    pattern: re.Pattern[str]
-    release: threading.Event = field(default_factory=threading.Event)
-    held: threading.Event = field(default_factory=threading.Event)
-    used: bool = False
+    at: float = 0.0
+    """``time.monotonic()`` when the request reached the proxy."""
 
 
 class Proxy:
@@ -47,7 +42,6 @@ class Proxy:
         self.seen: list[Seen] = []
         self.swallow_posts = 0
         """Swallow the answers of this many coming POSTs (counting down)."""
-        self._holds: list[_Hold] = []
         self._lock = threading.Lock()
         self._http = httpx.Client(timeout=30)
         self._server: ThreadingHTTPServer | None = None
@@ -57,14 +51,6 @@ class Proxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def hold(self, path_pattern: str) -> _Hold:
-        """Hold the first request whose path (without query) matches until ``.release`` is set;
-        ``.held`` is set when it arrives."""
-        hold = _Hold(re.compile(path_pattern))
-        with self._lock:
-            self._holds.append(hold)
-        return hold
 
     def up(self) -> None:
         proxy = self
@@ -87,17 +73,7 @@ class Proxy:
 
     def close(self) -> None:
         self.down()
-        for hold in self._holds:
-            hold.release.set()
         self._http.close()
-
-    def _take_hold(self, path: str) -> _Hold | None:
-        with self._lock:
-            for hold in self._holds:
-                if not hold.used and hold.pattern.search(path):
-                    hold.used = True
-                    return hold
-        return None
 
     def _swallow(self) -> bool:
         with self._lock:
@@ -116,12 +92,9 @@ class _Forwarder(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         proxy = self.owner
+        arrived = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        hold = proxy._take_hold(self.path.split("?", 1)[0])
-        if hold is not None:
-            hold.held.set()
-            hold.release.wait(60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP - {"content-encoding"}}
         try:
             upstream = proxy._http.request(self.command, proxy.upstream + self.path, content=body, headers=headers)
@@ -129,12 +102,12 @@ class _Forwarder(BaseHTTPRequestHandler):
             self.send_error(502)
             return
         if self.command == "POST" and proxy._swallow():
-            proxy.seen.append(Seen(self.command, self.path, None, body, upstream.content))
+            proxy.seen.append(Seen(self.command, self.path, None, body, upstream.content, arrived))
             self.close_connection = True
             self.connection.close()
             return
         proxy.seen.append(Seen(self.command, self.path, upstream.status_code, body,
-                               upstream.content if self.command == "POST" else b""))
+                               upstream.content if self.command == "POST" else b"", arrived))
         self.send_response(upstream.status_code)
         for key, value in upstream.headers.items():
             if key.lower() not in _HOP_BY_HOP:

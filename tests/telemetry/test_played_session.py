@@ -1,12 +1,12 @@
-"""A real session end to end: the reference backend behind a loopback proxy that makes one
-segment late (the player stalls), the player core with libmpv, the telemetry service, and the
-collector. What the collector stored must be a complete, schema-valid stream whose summary
-matches the events and the stall the proxy caused."""
+"""A real session end to end: the reference backend whose origin serves one segment late (its
+fault injection: the player stalls), the player core with libmpv, the telemetry service and the
+collector. A loopback proxy in front of the backend notes when each request went out. What the
+collector stored must be a complete, schema-valid stream whose summary matches the events and
+the stall the origin caused."""
 
 from __future__ import annotations
 
 import re
-import threading
 import time
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -21,8 +21,9 @@ from player.events import PlayerEvent, Position, StallEnded, StallStarted
 from tests.telemetry.conftest import session_fields, stored_session, validate_stream
 from tests.telemetry.proxy import proxied
 
-HOLD_AFTER_STALL_S = 2.0
-"""How long the late segment stays held once the player has stalled."""
+FAULT_S = 6.0
+"""The origin holds the first byte of the second audio segment (4-8 s) this long."""
+LATE = re.compile(r"/audio-[^/]+/2\.m4s")
 
 
 def first_title(catalog: CatalogClient) -> str:
@@ -36,10 +37,11 @@ def wait_for(predicate, timeout: float = 40.0) -> None:
         time.sleep(0.05)
 
 
-def test_played_session_with_a_stall_reports_a_complete_valid_stream(backend: str,
-                                                                    fast_config: TelemetryConfig) -> None:
+def test_played_session_with_a_stall_reports_a_complete_valid_stream(
+        backend: str, origin_faults, fast_config: TelemetryConfig) -> None:
+    origin_faults([{"match": "/media/*/audio-*/2.m4s", "kind": "slow-first-byte", "seconds": FAULT_S,
+                    "times": 1}])
     with proxied(backend) as proxy, CatalogClient(proxy.url) as catalog:
-        late = proxy.hold(r"/audio-[^/]+/2\.m4s$")  # the second audio segment: 4-8 s
         player = Player(audio_output="null")
         telemetry = Telemetry(fast_config)
         reference = PlaybackReport()  # the same summary code, fed directly by the player
@@ -50,7 +52,6 @@ def test_played_session_with_a_stall_reports_a_complete_valid_stream(backend: st
         def on_event(event: PlayerEvent) -> None:
             if isinstance(event, StallStarted):
                 stalls.append(("start", time.monotonic()))
-                threading.Timer(HOLD_AFTER_STALL_S, late.release.set).start()
             elif isinstance(event, StallEnded):
                 stalls.append(("end", time.monotonic()))
             elif isinstance(event, Position):
@@ -94,11 +95,13 @@ def test_played_session_with_a_stall_reports_a_complete_valid_stream(backend: st
     assert [e["ts"] for e in by_seq] == sorted(e["ts"] for e in by_seq)
     assert stored["title_id"] == title and stored["ui_mode"] == "headless" and stored["dropped"] == 0
 
-    # The stall is the one the proxy made, with the duration the player saw.
+    # The stall is the one the origin made: from the playhead running dry until the late segment
+    # (asked for at late_at) came FAULT_S later and the picture moved again.
     stall = next(e for e in by_seq if e["type"] == "stall_end")
-    seen_s = stalls[1][1] - stalls[0][1]
-    assert HOLD_AFTER_STALL_S * 1000 <= stall["duration_ms"] <= (HOLD_AFTER_STALL_S + 1.5) * 1000
-    assert stall["duration_ms"] == pytest.approx(seen_s * 1000, abs=300)
+    late_at = next(s.at for s in proxy.seen if LATE.search(s.path.split("?")[0]))
+    expected_ms = (late_at + FAULT_S - stalls[0][1]) * 1000
+    assert expected_ms - 150 <= stall["duration_ms"] <= expected_ms + 1000, (stall, expected_ms)
+    assert stall["duration_ms"] == pytest.approx((stalls[1][1] - stalls[0][1]) * 1000, abs=300)
     assert 3.0 < stall["position_s"] < 4.5  # the late segment starts at 4 s
 
     # The summary: the reference report's numbers, and consistent with the event stream.
