@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from ..deps import get_store
 from .dashboard import dashboard_html
 from .storage import QoeStore
-from .validation import BatchError, check_batch, decode_body
+from .validation import MAX_BODY_BYTES, BatchError, check_batch, decode_body
 
 router = APIRouter(prefix="/qoe", tags=["qoe"])
 pages = APIRouter(tags=["qoe"])
@@ -43,6 +43,9 @@ async def ingest(request: Request) -> JSONResponse:
     if title_id is None:
         raise HTTPException(status_code=401, detail="unknown playback token",
                             headers={"WWW-Authenticate": "Bearer"})
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:  # refuse before reading it all
+        return JSONResponse({"error": f"body is {declared} bytes; the limit is {MAX_BODY_BYTES}"}, status_code=413)
     body = await request.body()
     try:
         batch = await run_in_threadpool(_parse, body, request.headers.get("content-encoding"))
