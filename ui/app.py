@@ -22,11 +22,14 @@ from shiboken6 import Shiboken
 from app.catalog import CatalogClient
 from player import Player
 from ui.browse import Browse
-from ui.playback import Playback
+from ui.playback import Playback, is_manifest_url
 from ui.video import MpvVideoItem
 
 QML_DIR = Path(__file__).resolve().parent / "qml"
+# ``assets/`` sits beside the packages both in the source tree and in an installed wheel, which
+# ships it as package data (pyproject.toml), so one relative path serves both.
 FONTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONT_FAMILIES = ("Inter", "JetBrains Mono")  # what Theme.qml names: text, and figures
 
 
 class UiError(RuntimeError):
@@ -45,17 +48,33 @@ def prepare_graphics() -> None:
     QQuickWindow.setGraphicsApi(QSGRendererInterface.GraphicsApi.OpenGL)
 
 
+def load_fonts(directory: Path = FONTS_DIR) -> set[str]:
+    """Register the bundled fonts with Qt and return the families they provide.
+
+    Without them Qt would quietly fall back to a system sans, so a missing font is an error.
+    """
+    families: set[str] = set()
+    for font in sorted([*directory.glob("*.otf"), *directory.glob("*.ttf")]):
+        font_id = QFontDatabase.addApplicationFont(str(font))
+        if font_id < 0:
+            raise UiError(f"Qt cannot load the font {font}")
+        families.update(QFontDatabase.applicationFontFamilies(font_id))
+    missing = [f for f in FONT_FAMILIES if f not in families]
+    if missing:
+        raise UiError(f"fonts {', '.join(missing)} not found in {directory}")
+    return families
+
+
 _registered = False
 
 
 def _register_qml() -> None:
-    """QML types and the bundled font, once per process (the QML side names both)."""
+    """QML types and the bundled fonts, once per process (the QML side names both)."""
     global _registered
     if _registered:
         return
+    load_fonts()
     qmlRegisterSingletonType(QUrl.fromLocalFile(str(QML_DIR / "Theme.qml")), "Marquee", 1, 0, "Theme")
-    for font in sorted(FONTS_DIR.glob("*.otf")):
-        QFontDatabase.addApplicationFont(str(font))  # without it Qt falls back to a system sans
     _registered = True
 
 
@@ -68,11 +87,11 @@ class Desktop:
     def __init__(self, catalog_url: str, *, audio_output: str | None = None) -> None:
         # Qt set the locale from the environment; mpv needs C number formatting.
         locale.setlocale(locale.LC_NUMERIC, "C")
+        _register_qml()  # first: it may fail, and nothing needs closing yet
         self.catalog = CatalogClient(catalog_url)
         self.player = Player(video_output="libmpv", audio_output=audio_output)
         self.browse = Browse(self.catalog)
         self.playback = Playback(self.catalog, self.player)
-        _register_qml()
         self.engine = QQmlApplicationEngine()
         context = self.engine.rootContext()
         context.setContextProperty("browse", self.browse)
@@ -98,9 +117,10 @@ class Desktop:
         video.attach(self.player.mpv)
         self.window.requestActivate()  # keyboard focus from the start, without a click
 
-    def play(self, title_id: str) -> None:
-        """Start playing ``title_id`` now, as if chosen on its page."""
-        QMetaObject.invokeMethod(self.window, "playTitle", Q_ARG(str, title_id))
+    def play(self, target: str) -> None:
+        """Start playing now: a catalog title id (as if chosen on its page) or a manifest URL."""
+        method = "playUrl" if is_manifest_url(target) else "playTitle"
+        QMetaObject.invokeMethod(self.window, method, Q_ARG(str, target))
 
     def close(self) -> None:
         """Save progress, free the video output, terminate mpv; idempotent."""
@@ -123,7 +143,8 @@ class Desktop:
 def run(catalog_url: str, *, argv: list[str] | None = None, play: str | None = None) -> int:
     """Open the desktop app on ``catalog_url`` and return its exit status when it is closed.
 
-    ``play`` is a title id to start playing at once (``marquee play ID`` with a display).
+    ``play`` is a title id or a manifest URL to start playing at once (``marquee play TARGET``
+    with a display).
     """
     prepare_graphics()
     app = QGuiApplication.instance() or QGuiApplication(sys.argv if argv is None else argv)

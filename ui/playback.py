@@ -8,11 +8,14 @@ network or on mpv's core, and one worker keeps them in the order the viewer gave
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
 
 from app.catalog import CatalogClient
 from app.session import PlaybackSession
 from player import Player, State
+from player.cmcd import CmcdConfig
 from player.events import (
     Ended,
     Loaded,
@@ -25,7 +28,9 @@ from player.events import (
     StateChanged,
 )
 from ui.browse import describe
+from ui.stats import PlaybackStats
 from ui.tasks import TaskRunner
+from ui.tracks import TrackChoices
 
 
 def rendition_label(event: RenditionSwitched) -> str:
@@ -34,8 +39,21 @@ def rendition_label(event: RenditionSwitched) -> str:
     return f"{event.height}p · {rate}" if event.height else rate
 
 
+def is_manifest_url(target: str) -> bool:
+    """``marquee play`` takes a catalog title id or a manifest URL; URLs are http(s)."""
+    return urlsplit(target).scheme in ("http", "https")
+
+
+def url_label(url: str) -> str:
+    """What the player's top bar calls a bare manifest: its file name and host."""
+    parts = urlsplit(url)
+    name = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return f"{name} · {parts.netloc}" if name else parts.netloc
+
+
 class Playback(QObject):
-    """Context object ``playback`` in QML: state, position and commands of the player."""
+    """Context object ``playback`` in QML: state, position and commands of the player, and the
+    statistics (``stats``) and track choices (``tracks``) that follow its events."""
 
     _received = Signal(object)  # a PlayerEvent, emitted on a player thread
     stateChanged = Signal()
@@ -56,6 +74,9 @@ class Playback(QObject):
         self._rendition = ""
         self._error = ""
         self._title_id = ""
+        self._label = ""
+        self._stats = PlaybackStats(self)
+        self._tracks = TrackChoices(self)
         self._received.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
         player.add_listener(self._received.emit)
 
@@ -79,26 +100,49 @@ class Playback(QObject):
     rendition = Property(str, lambda self: self._rendition, notify=renditionChanged)
     error = Property(str, lambda self: self._error, notify=errorChanged)
     titleId = Property(str, lambda self: self._title_id, notify=titleChanged)
+    # A manifest played by URL has no catalog title: this names it instead ("" for titles).
+    label = Property(str, lambda self: self._label, notify=titleChanged)
+    stats = Property(QObject, lambda self: self._stats, constant=True)
+    tracks = Property(QObject, lambda self: self._tracks, constant=True)
 
     # -- commands ----------------------------------------------------------------------------------
 
     @Slot(str, bool)
     def start(self, title_id: str, from_start: bool) -> None:
         """Play ``title_id`` from its resume point, or from the start."""
+        self._begin(title_id, "")
+
+        def open_title() -> str:
+            self._session.start(title_id, from_start=from_start)
+            return self._session.session_id or ""
+
+        self._commands.submit(open_title, lambda sid: self._opened(title_id, sid), self._start_failed)
+
+    @Slot(str)
+    def startUrl(self, url: str) -> None:
+        """Play the manifest at ``url`` directly, outside the catalog (no progress is kept)."""
+        self._begin(url, url_label(url))
+        cmcd = CmcdConfig()
+        self._stats.set_session_id(cmcd.session_id)
+        self._commands.submit(lambda: self._player.open(url, cmcd=cmcd), on_error=self._start_failed)
+
+    def _begin(self, title_id: str, label: str) -> None:
         if self._title_id:
             self._commands.submit(self._session.stop)
-        self._title_id = title_id
+        self._title_id, self._label = title_id, label
         self._state, self._stalled = State.LOADING.value, False
         self._position = self._duration = self._buffer = 0.0
         self._rendition = ""
         self._error = ""
+        self._stats.reset()
+        self._tracks.reset()
         for signal in (self.titleChanged, self.stateChanged, self.positionChanged,
                        self.renditionChanged, self.errorChanged):
             signal.emit()
-        self._commands.submit(
-            lambda: self._session.start(title_id, from_start=from_start),
-            on_error=self._start_failed,
-        )
+
+    def _opened(self, title_id: str, session_id: str) -> None:
+        if self._title_id == title_id:  # not left (or replaced) while it opened
+            self._stats.set_session_id(session_id)
 
     @Slot()
     def stop(self) -> None:
@@ -115,6 +159,18 @@ class Playback(QObject):
     def togglePause(self) -> None:
         if self._title_id and self._state in ("playing", "paused"):
             self._commands.submit(self._player.toggle_pause)
+
+    @Slot(str)
+    def setAudioLanguage(self, language: str) -> None:
+        """Switch the audio to ``language``; ``tracks`` follows once the player has."""
+        if self._title_id:
+            self._commands.submit(lambda: self._player.set_audio_language(language))
+
+    @Slot(str)
+    def setSubtitles(self, language: str) -> None:
+        """Show subtitles in ``language``, or none with ``"off"``."""
+        if self._title_id:
+            self._commands.submit(lambda: self._player.set_subtitles(language))
 
     @Slot(float)
     def seekBy(self, delta_s: float) -> None:
@@ -144,6 +200,8 @@ class Playback(QObject):
     def _on_event(self, event: PlayerEvent) -> None:
         if not self._title_id:
             return  # the viewer left; late events of the old title change nothing
+        self._stats.on_event(event)
+        self._tracks.on_event(event)
         if isinstance(event, Position):
             self._position, self._duration, self._buffer = (
                 event.position_s, event.duration_s, event.buffer_s)

@@ -1,7 +1,8 @@
 import QtQuick
 
 // Simple vector glyphs drawn on a canvas, so no icon font or image files are needed.
-// name: "play", "pause", "back", "search", "restart", "alert"
+// name: "play", "pause", "back", "search", "restart", "alert", "audio", "subtitles", "info",
+// "check", "up"
 Canvas {
     id: icon
     property string name: "play"
@@ -44,6 +45,33 @@ Canvas {
             c.arc(w * 0.5, h * 0.5, w * 0.42, 0, 2 * Math.PI); c.stroke()
             c.beginPath(); c.moveTo(w * 0.5, h * 0.28); c.lineTo(w * 0.5, h * 0.56); c.stroke()
             c.beginPath(); c.arc(w * 0.5, h * 0.72, icon.stroke * 0.7, 0, 2 * Math.PI); c.fill()
+        } else if (name === "audio") {
+            // a speaker and two waves
+            c.moveTo(w * 0.1, h * 0.38); c.lineTo(w * 0.26, h * 0.38); c.lineTo(w * 0.46, h * 0.18)
+            c.lineTo(w * 0.46, h * 0.82); c.lineTo(w * 0.26, h * 0.62); c.lineTo(w * 0.1, h * 0.62)
+            c.closePath(); c.fill()
+            c.beginPath(); c.arc(w * 0.5, h * 0.5, w * 0.18, -Math.PI / 4, Math.PI / 4); c.stroke()
+            c.beginPath(); c.arc(w * 0.5, h * 0.5, w * 0.36, -Math.PI / 4, Math.PI / 4); c.stroke()
+        } else if (name === "subtitles") {
+            // a screen with two lines of text
+            var r = w * 0.1
+            c.moveTo(w * 0.08 + r, h * 0.18); c.arcTo(w * 0.92, h * 0.18, w * 0.92, h * 0.82, r)
+            c.arcTo(w * 0.92, h * 0.82, w * 0.08, h * 0.82, r); c.arcTo(w * 0.08, h * 0.82, w * 0.08, h * 0.18, r)
+            c.arcTo(w * 0.08, h * 0.18, w * 0.92, h * 0.18, r); c.closePath(); c.stroke()
+            c.beginPath(); c.moveTo(w * 0.24, h * 0.52); c.lineTo(w * 0.5, h * 0.52)
+            c.moveTo(w * 0.6, h * 0.52); c.lineTo(w * 0.76, h * 0.52)
+            c.moveTo(w * 0.24, h * 0.66); c.lineTo(w * 0.4, h * 0.66)
+            c.moveTo(w * 0.5, h * 0.66); c.lineTo(w * 0.76, h * 0.66); c.stroke()
+        } else if (name === "info") {
+            c.arc(w * 0.5, h * 0.5, w * 0.42, 0, 2 * Math.PI); c.stroke()
+            c.beginPath(); c.moveTo(w * 0.5, h * 0.46); c.lineTo(w * 0.5, h * 0.72); c.stroke()
+            c.beginPath(); c.arc(w * 0.5, h * 0.3, icon.stroke * 0.7, 0, 2 * Math.PI); c.fill()
+        } else if (name === "check") {
+            c.moveTo(w * 0.16, h * 0.52); c.lineTo(w * 0.4, h * 0.76); c.lineTo(w * 0.84, h * 0.26)
+            c.stroke()
+        } else if (name === "up") {
+            c.moveTo(w * 0.2, h * 0.64); c.lineTo(w * 0.5, h * 0.34); c.lineTo(w * 0.8, h * 0.64)
+            c.stroke()
         }
     }
 }

@@ -33,6 +33,12 @@ Window {
         startPlayback(titleId, false)
         history = ["home", "title", "player"]
     }
+    // A manifest URL outside the catalog (``marquee play URL``): Back leads home.
+    function playUrl(url: string) {
+        playback.startUrl(url)
+        playerPage.reset()
+        history = ["home", "player"]
+    }
     function startPlayback(titleId, fromStart) {
         playback.start(titleId, fromStart)
         playerPage.reset()

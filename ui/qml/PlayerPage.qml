@@ -2,18 +2,43 @@ import QtQuick
 
 // The player's overlay; the video itself is drawn underneath by the MpvVideo item.
 // Space/Enter play or pause, Left/Right seek 10 s, any key shows the bar, which hides itself
-// after a few seconds of playing.
+// after a few seconds of playing. Down moves into the bar's buttons (audio, subtitles,
+// statistics), Up leaves them; A and S open the audio and subtitle menus, I (or a remote's Info
+// or Menu key) shows the statistics.
 FocusScope {
     id: page
-    // The title page's title is the one playing (Play is pressed there, or set up by playTitle).
-    readonly property string titleName: browse.title.id === playback.titleId ? (browse.title.title || "") : ""
+    // The title page's title is the one playing (Play is pressed there, or set up by playTitle);
+    // a manifest played by URL is named by the player bridge.
+    readonly property string titleName: browse.title.id === playback.titleId ? (browse.title.title || "") : playback.label
     signal leave()
     signal fullScreenToggled()
 
     property bool controlsShown: true
-    readonly property bool controlsWanted: controlsShown || !playback.playing
+    property bool statsShown: false
+    readonly property bool menuOpen: audioMenu.open || subtitleMenu.open
+    readonly property bool controlsWanted: controlsShown || !playback.playing || menuOpen || barButtons.activeFocus
     function poke() { controlsShown = true; hideTimer.restart() }
-    function reset() { poke(); forceActiveFocus() }
+    function reset() { closeMenus(); focusVideo(); poke() }
+    // Keyboard focus back on the page itself (seeking, play/pause), out of the bar and menus.
+    function focusVideo() {
+        barButtons.focus = false
+        audioMenu.focus = false
+        subtitleMenu.focus = false
+        page.forceActiveFocus()
+    }
+    function closeMenus() { audioMenu.hide(); subtitleMenu.hide() }
+    function toggleMenu(menu, button) {
+        var reopen = !menu.open
+        closeMenus()
+        poke()
+        if (!reopen) return
+        var corner = button.mapToItem(page, button.width, 0)
+        menu.x = Math.min(page.width - Theme.margin, corner.x) - menu.width
+        // Closing gives focus back where it was: the bar's button, or the picture after A or S.
+        menu.returnTo = barButtons.activeFocus ? button : null
+        menu.show()
+    }
+    function toggleStats() { statsShown = !statsShown }
 
     Timer { id: hideTimer; interval: 3500; onTriggered: page.controlsShown = false }
 
@@ -23,16 +48,26 @@ FocusScope {
     Keys.onLeftPressed: { playback.seekBy(-10); poke() }
     Keys.onRightPressed: { playback.seekBy(10); poke() }
     Keys.onUpPressed: poke()
-    Keys.onDownPressed: poke()
+    Keys.onDownPressed: { poke(); audioButton.forceActiveFocus() }
     Keys.onPressed: function (event) {
-        if (event.key === Qt.Key_F) { page.fullScreenToggled(); event.accepted = true }
+        var key = event.key
+        if (key === Qt.Key_F) page.fullScreenToggled()
+        else if (key === Qt.Key_I || key === Qt.Key_Info || key === Qt.Key_Menu) page.toggleStats()
+        else if (key === Qt.Key_A) page.toggleMenu(audioMenu, audioButton)
+        else if (key === Qt.Key_S) page.toggleMenu(subtitleMenu, subtitleButton)
+        else return
+        event.accepted = true
     }
 
     MouseArea {
         anchors.fill: parent
         hoverEnabled: true
         onPositionChanged: page.poke()
-        onClicked: { playback.togglePause(); page.poke() }
+        onClicked: {
+            if (page.menuOpen) page.closeMenus()
+            else playback.togglePause()
+            page.poke()
+        }
         onDoubleClicked: page.fullScreenToggled()
     }
 
@@ -169,11 +204,88 @@ FocusScope {
             }
         }
         Label {
-            anchors { right: parent.right; rightMargin: Theme.margin; verticalCenter: controls.verticalCenter }
-            text: "Space  play/pause     ←/→  10 s     F  full screen     Esc  back"
+            anchors { left: controls.right; leftMargin: Theme.px(40); right: barButtons.left; rightMargin: Theme.px(40)
+                      verticalCenter: controls.verticalCenter }
+            horizontalAlignment: Text.AlignHCenter
+            text: "Space  play/pause     ←/→  10 s     ↓  audio & subtitles     I  statistics     Esc  back"
             size: Theme.fontCaption
             color: Theme.textFaint
         }
+        // Reached with Down from the picture; Left/Right between them, Up or Esc back out.
+        FocusScope {
+            id: barButtons
+            objectName: "barButtons"
+            anchors { right: parent.right; rightMargin: Theme.margin; verticalCenter: controls.verticalCenter }
+            width: buttonRow.implicitWidth
+            height: buttonRow.implicitHeight
+            Keys.onUpPressed: { page.focusVideo(); page.poke() }
+            Keys.onPressed: function (event) {
+                var key = event.key
+                if (key === Qt.Key_Escape || key === Qt.Key_Back || key === Qt.Key_Backspace) page.focusVideo()
+                else if (key !== Qt.Key_Left && key !== Qt.Key_Right && key !== Qt.Key_Down) return
+                event.accepted = true  // never seek or leave from here
+            }
+            Row {
+                id: buttonRow
+                spacing: Theme.px(12)
+                BarButton {
+                    id: audioButton
+                    objectName: "audioButton"
+                    focus: true
+                    icon: "audio"
+                    text: playback.tracks.audioName || "Audio"
+                    checked: audioMenu.open
+                    KeyNavigation.right: subtitleButton
+                    onActivated: page.toggleMenu(audioMenu, audioButton)
+                }
+                BarButton {
+                    id: subtitleButton
+                    objectName: "subtitleButton"
+                    icon: "subtitles"
+                    text: playback.tracks.subtitleName
+                    checked: subtitleMenu.open
+                    KeyNavigation.left: audioButton
+                    KeyNavigation.right: statsButton
+                    onActivated: page.toggleMenu(subtitleMenu, subtitleButton)
+                }
+                BarButton {
+                    id: statsButton
+                    objectName: "statsButton"
+                    icon: "info"
+                    checked: page.statsShown
+                    KeyNavigation.left: subtitleButton
+                    onActivated: page.toggleStats()
+                }
+            }
+        }
+    }
+
+    StatsOverlay {
+        objectName: "statsOverlay"
+        shown: page.statsShown
+        x: Theme.margin
+        y: Theme.px(132)
+    }
+
+    TrackMenu {
+        id: audioMenu
+        objectName: "audioMenu"
+        property Item returnTo: null
+        heading: "Audio"
+        choices: playback.tracks.audio
+        y: page.height - bar.height + Theme.px(40) - height
+        onChosen: function (code) { playback.setAudioLanguage(code) }
+        onClosed: if (activeFocus) returnTo ? returnTo.forceActiveFocus() : page.focusVideo()
+    }
+    TrackMenu {
+        id: subtitleMenu
+        objectName: "subtitleMenu"
+        property Item returnTo: null
+        heading: "Subtitles"
+        choices: playback.tracks.subtitles
+        y: page.height - bar.height + Theme.px(40) - height
+        onChosen: function (code) { playback.setSubtitles(code) }
+        onClosed: if (activeFocus) returnTo ? returnTo.forceActiveFocus() : page.focusVideo()
     }
 
     // Paused: the picture dims and a play mark sits in the middle.

@@ -8,6 +8,7 @@ QtObject {
     function px(v) { return Math.round(v * scale) }
 
     readonly property string fontFamily: "Inter"
+    readonly property string monoFamily: "JetBrains Mono"  // figures that must line up
 
     readonly property color background: "#0a0c10"
     readonly property color surface: "#161a22"
