@@ -1,0 +1,73 @@
+"""Protected titles in the desktop app: an encrypted title plays (keys from the license server,
+decrypted by the player core, drawn by mpv), and a refused licence is shown in words.
+
+Each test runs its own backend on the current quick library (the refusal needs one started with
+``--no-license``); the window, mpv and the keys are real."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from server.content import build
+from tests.license.servers import run_backend
+from ui.app import Desktop
+
+TIMEOUT_MS = 30_000
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def current_library() -> Path:
+    """The quick library with its protected titles (rebuilt if an older build is in place)."""
+    path = Path(os.environ.get("MARQUEE_TEST_DATA") or ROOT / ".data" / "quick")
+    build(path, quick=True)
+    return path
+
+
+def desktop_on(qapp, url: str) -> Iterator[Desktop]:
+    app = Desktop(url, audio_output="null")
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def protected_desktop(qapp, current_library: Path, tmp_path: Path) -> Iterator[Desktop]:
+    with run_backend(current_library, tmp_path / "marquee.db") as url:
+        yield from desktop_on(qapp, url)
+
+
+@pytest.fixture
+def refusing_desktop(qapp, current_library: Path, tmp_path: Path) -> Iterator[Desktop]:
+    with run_backend(current_library, tmp_path / "marquee.db", "--no-license") as url:
+        yield from desktop_on(qapp, url)
+
+
+def test_an_encrypted_title_plays_and_its_position_advances(qtbot, protected_desktop: Desktop) -> None:
+    desktop = protected_desktop
+    desktop.play("the-cipher-garden")  # cbcs: video 1:9 pattern, audio whole blocks
+    qtbot.waitUntil(lambda: desktop.window.property("currentPage") == "player", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desktop.playback.property("position") > 1.0, timeout=TIMEOUT_MS)
+    first = desktop.playback.property("position")
+    qtbot.waitUntil(lambda: desktop.playback.property("position") > first + 1.0, timeout=TIMEOUT_MS)
+    assert desktop.playback.property("error") == ""
+    assert desktop.playback.property("titleId") == "the-cipher-garden"
+
+
+def test_a_refused_licence_is_shown_in_words(qtbot, refusing_desktop: Desktop) -> None:
+    desktop = refusing_desktop
+    desktop.play("sealed-orders")
+    qtbot.waitUntil(lambda: desktop.playback.property("error") != "", timeout=TIMEOUT_MS)
+    error = desktop.playback.property("error")
+    assert "refused" in error and "403" in error and "/api/v1/license" in error
+    assert desktop.playback.property("state") == "error"
+    assert desktop.playback.property("position") == 0.0
+    QTest.keyClick(desktop.window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: desktop.window.property("currentPage") == "title", timeout=TIMEOUT_MS)
