@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -27,6 +28,13 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class FetchAbandoned(Exception):
+    """The download was given up on purpose (the ABR advised a lower rendition)."""
+
+
+Progress = Callable[[int, "int | None", float], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +69,10 @@ class Fetcher:
         self._backoff_s = backoff_s
 
     async def get(self, url: str, byte_range: ByteRange | None = None,
-                  headers: dict[str, str] | None = None) -> FetchResult:
+                  headers: dict[str, str] | None = None, progress: Progress | None = None) -> FetchResult:
+        """The resource (or range) at ``url``. ``progress(bytes_done, bytes_total, elapsed_s)`` is
+        called as the body arrives; when it returns True the download is abandoned
+        (:class:`FetchAbandoned`)."""
         headers = {**(headers or {}), **({"Range": byte_range.header} if byte_range else {})} or None
         last = "no attempt"
         status: int | None = None
@@ -78,18 +89,38 @@ class Fetcher:
                         continue
                     if status >= 400:
                         raise FetchError(url, f"HTTP {status}", status)
-                    data = await response.aread()
+                    if progress is None:
+                        data = await response.aread()
+                    else:
+                        data = await self._read_watched(response, start, progress)
             except httpx.TransportError as exc:  # resets, timeouts, refused, truncated bodies
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 continue
-            self._check_length(url, response, data, byte_range)
-            return FetchResult(data, latency, time.monotonic() - start)
+            return FetchResult(self._ranged(url, response, data, byte_range), latency, time.monotonic() - start)
         raise FetchError(url, f"{last} after {self._retries + 1} attempts", status)
 
     @staticmethod
-    def _check_length(url: str, response: httpx.Response, data: bytes, byte_range: ByteRange | None) -> None:
-        if byte_range is not None and response.status_code == 206 and len(data) != byte_range.length:
+    async def _read_watched(response: httpx.Response, start: float, progress: Progress) -> bytes:
+        total = int(response.headers["content-length"]) if "content-length" in response.headers else None
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if progress(len(body), total, time.monotonic() - start):
+                raise FetchAbandoned(str(response.url))
+        return bytes(body)
+
+    @staticmethod
+    def _ranged(url: str, response: httpx.Response, data: bytes, byte_range: ByteRange | None) -> bytes:
+        """The requested range of the body: a server that ignores ``Range`` sends it all (200)."""
+        if byte_range is None:
+            return data
+        if response.status_code == 200:
+            if len(data) <= byte_range.last:
+                raise FetchError(url, f"range {byte_range.header} lies past the {len(data)}-byte resource")
+            return data[byte_range.first : byte_range.last + 1]
+        if len(data) != byte_range.length:
             raise FetchError(url, f"range {byte_range.header} returned {len(data)} bytes")
+        return data
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -30,7 +30,8 @@ from player.events import (
     TrackSelected,
 )
 from player import cmcd
-from player.fetcher import Fetcher, FetchError
+from player.fetcher import FetchAbandoned, Fetcher, FetchError
+from player.fetcher import Progress as FetchProgress
 from player.keys import KeyStore
 from player.manifest import ByteRange, Manifest, ManifestError, Track, load_manifest
 from player.mirrors import Mirrors
@@ -43,6 +44,7 @@ from player.sink import ByteQueue, StreamRegistry
 POLL_INTERVAL_S = 0.25
 STATS_EVERY = 4  # polls: once a second
 EXACT_SEEK_TOLERANCE_S = 0.05
+ABANDON_CHECK_S = 0.1
 
 
 class LiveSession:
@@ -298,7 +300,11 @@ class LiveSession:
         assert track is not None
         try:
             rendition = track.renditions[action.rendition]
-            delivered = await self._pipeline.deliver(action, rendition, self._cmcd_data(action, track))
+            watch, replacements = self._abandonment_watch(action)
+            delivered = await self._pipeline.deliver(action, rendition, self._cmcd_data(action, track), watch)
+        except FetchAbandoned:
+            self._run(replacements)  # the same segment at the lower rendition the ABR advised
+            return
         except PipelineError as exc:
             retry = self.scheduler.on_fetch_failed(action.request_id) if exc.code == "network" else None
             if retry is None:
@@ -313,6 +319,26 @@ class LiveSession:
         fetched = delivered.fetched
         self._run(self.scheduler.on_fetch_complete(action.request_id, len(fetched.data), fetched.elapsed_s,
                                                    fetched.latency_s))
+
+    def _abandonment_watch(self, action: Fetch) -> tuple[FetchProgress | None, list[Action]]:
+        """A progress callback asking the ABR, every 100 ms, whether to give up a video download;
+        the replacement it advises lands in the returned list."""
+        replacements: list[Action] = []
+        if action.kind != "video":
+            return None, replacements
+        checked = [0.0]
+
+        def watch(done: int, total: int | None, elapsed: float) -> bool:
+            assert self.scheduler is not None
+            if elapsed - checked[0] < ABANDON_CHECK_S:
+                return False
+            checked[0] = elapsed
+            replacement = self.scheduler.on_fetch_progress(action.request_id, done, total, elapsed)
+            if replacement is not None:
+                replacements.append(replacement)
+            return replacement is not None
+
+        return watch, replacements
 
     def _cmcd_data(self, action: Fetch, track: Track) -> dict[str, cmcd.CmcdValue]:
         """What this request tells the CDN (CTA-5004 keys)."""

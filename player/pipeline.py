@@ -14,6 +14,7 @@ from drm.cipher import SampleCryptoError, decrypt_segment_aes128, hls_sequence_i
 from drm.mp4decrypt import DecryptError, Decryptor, MissingKeyError
 from player import cmcd
 from player.fetcher import Fetcher, FetchError, FetchResult
+from player.fetcher import Progress as FetchProgress
 from player.keys import KeyStore, KeyUnavailable
 from player.manifest.model import ByteRange, Rendition, SegmentRef
 from player.mirrors import Mirrors
@@ -65,10 +66,12 @@ class MediaPipeline:
             raise PipelineError("network", str(exc)) from None
 
     async def deliver(self, action: Fetch, rendition: Rendition,
-                      cmcd_data: dict[str, cmcd.CmcdValue] | None = None) -> Delivered:
-        """Fetch, decrypt and remux ``action``'s segment; ``cmcd_data`` rides on its requests."""
+                      cmcd_data: dict[str, cmcd.CmcdValue] | None = None,
+                      progress: FetchProgress | None = None) -> Delivered:
+        """Fetch, decrypt and remux ``action``'s segment; ``cmcd_data`` rides on its requests and
+        ``progress`` watches the media download (:class:`FetchAbandoned` if it says stop)."""
         try:
-            return await self._deliver(action, rendition, cmcd_data or {})
+            return await self._deliver(action, rendition, cmcd_data or {}, progress)
         except FetchError as exc:
             raise PipelineError("network", str(exc)) from None
         except KeyUnavailable as exc:
@@ -80,7 +83,8 @@ class MediaPipeline:
         except (RemuxError, bmff.BoxError) as exc:
             raise PipelineError("media", f"{action.segment.url}: {exc}") from None
 
-    async def _deliver(self, action: Fetch, rendition: Rendition, cmcd_data: dict[str, cmcd.CmcdValue]) -> Delivered:
+    async def _deliver(self, action: Fetch, rendition: Rendition, cmcd_data: dict[str, cmcd.CmcdValue],
+                       progress: FetchProgress | None) -> Delivered:
         init: bytes | None = None
         decryptor: Decryptor | None = None
         source = ""
@@ -91,7 +95,7 @@ class MediaPipeline:
             decryptor = await self._decryptor(rendition, source, raw_init)
             init = decryptor.clear_init() if decryptor is not None else raw_init
         url, headers = cmcd.apply(action.segment.url, cmcd_data, self._cmcd_mode)
-        fetched = await self._get(url, action.segment.byte_range, headers)
+        fetched = await self._get(url, action.segment.byte_range, headers, progress)
         data = fetched.data
         if action.segment.key is not None:
             data = await self._decrypt_aes128(action.segment, data)
@@ -110,12 +114,12 @@ class MediaPipeline:
         return Delivered(clear, fetched)
 
     async def _get(self, url: str, byte_range: ByteRange | None = None,
-                   headers: dict[str, str] | None = None) -> FetchResult:
+                   headers: dict[str, str] | None = None, progress: FetchProgress | None = None) -> FetchResult:
         """Fetch from the preferred host, failing over to the others that mirror it."""
         error: FetchError | None = None
         for candidate in self._mirrors.candidates(url):
             try:
-                result = await self._fetcher.get(candidate, byte_range, headers)
+                result = await self._fetcher.get(candidate, byte_range, headers, progress)
             except FetchError as exc:
                 if exc.status is not None and exc.status < 500 and exc.status != 404:
                     raise  # refused (4xx): another host will say the same

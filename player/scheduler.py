@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from abr.api import Abr, Context, Download
+from abr.api import Abr, Context, Download, Progress
 from abr.api import Rendition as AbrRendition
 from abr.estimators import DualEwma
 from player.events import PlayerEvent, RenditionSwitched, StallEnded, StallStarted
@@ -216,6 +216,26 @@ class Scheduler:
             actions.append(TrackComplete(state.kind))
         return actions + self._plan()
 
+    def on_fetch_progress(self, request_id: int, bytes_done: int, bytes_total: int | None,
+                          elapsed_s: float) -> Fetch | None:
+        """A video download is under way: if the ABR advises abandoning it, the replacement (the
+        same segment at a lower rendition) to fetch instead; the driver then cancels the first."""
+        state = self._track("video")
+        fetch = state.in_flight if state is not None else None
+        if state is None or fetch is None or fetch.request_id != request_id:
+            return None
+        progress = Progress(fetch.rendition, bytes_done, bytes_total, elapsed_s, fetch.segment.duration_s)
+        lower = self.abr.abandon(self._context(state), progress)
+        if lower is None or not 0 <= lower < fetch.rendition:
+            return None
+        rendition = state.track.renditions[lower]
+        segment = rendition.segments[fetch.index]
+        replacement = Fetch(self._next_request, "video", lower, fetch.index, segment,
+                            segment.init or rendition.init, "abandon")
+        self._next_request += 1
+        state.in_flight = replacement
+        return replacement
+
     def on_fetch_failed(self, request_id: int) -> Fetch | None:
         """A download failed after the fetcher's retries: the same segment from the nearest other
         rendition (lower first), or None when every rendition has failed it."""
@@ -316,23 +336,24 @@ class Scheduler:
             actions.append(fetch)
         return actions
 
+    def _context(self, t: _TrackState) -> Context:
+        seg = t.track.renditions[0].segments[t.next_index]
+        total = len(t.track.renditions[0].segments)
+        return Context(
+            ladder=self._ladder,
+            buffer_s=max(0.0, t.buffered_end_s - self.position_s) if t.spans else 0.0,
+            buffer_target_s=self.config.buffer_goal_s,
+            segment_duration_s=seg.duration_s,
+            segment_index=t.next_index,
+            segments_left=total - t.next_index - 1,
+            last_rendition=t.last_rendition,
+            startup=not self.started,
+            rebuffering=self.stalled_since is not None,
+        )
+
     def _choose(self, t: _TrackState) -> tuple[int, str]:
         if t.kind == "video":
-            seg = t.track.renditions[0].segments[t.next_index]
-            total = len(t.track.renditions[0].segments)
-            decision = self.abr.choose(
-                Context(
-                    ladder=self._ladder,
-                    buffer_s=max(0.0, t.buffered_end_s - self.position_s) if t.spans else 0.0,
-                    buffer_target_s=self.config.buffer_goal_s,
-                    segment_duration_s=seg.duration_s,
-                    segment_index=t.next_index,
-                    segments_left=total - t.next_index - 1,
-                    last_rendition=t.last_rendition,
-                    startup=not self.started,
-                    rebuffering=self.stalled_since is not None,
-                )
-            )
+            decision = self.abr.choose(self._context(t))
             return min(max(decision.rendition, 0), len(self._ladder) - 1), decision.reason
         return self._audio_choice(t), "audio-share"
 

@@ -175,6 +175,12 @@ class Simulation:
                 playing = True
             if now + 1e-12 >= next_poll:
                 next_poll = now + POLL_S
+                for rid, t in list(transfers.items()):  # abandonment advice, as the live driver asks
+                    if t.fetch.kind == "video" and t.first_byte <= now:
+                        replacement = s.on_fetch_progress(rid, int(t.size - t.remaining), t.size, now - t.started)
+                        if replacement is not None:
+                            del transfers[rid]
+                            start([replacement])
                 actions, events = s.on_playback(now, position, playing=True)
                 for event in events:
                     result.events.append((now, event))

@@ -6,6 +6,7 @@ from abr.registry import create
 from player.events import RenditionSwitched, StallEnded, StallStarted
 from player.manifest.model import Manifest, Rendition, SegmentRef, Track
 from player.scheduler import Fetch, Scheduler, SchedulerConfig, TrackComplete
+from tests.player.abrs import Greedy
 
 
 def rendition(rid: str, kbps: int, height: int, count: int = 10) -> Rendition:
@@ -126,3 +127,15 @@ def test_a_failed_segment_is_tried_at_other_renditions_then_given_up() -> None:
     assert again is not None and again.rendition == 2
     assert s.on_fetch_failed(again.request_id) is None
     assert s.on_fetch_failed(999) is None
+
+
+def test_abandonment_replaces_the_download_with_the_advised_rendition() -> None:
+    s = Scheduler(manifest(), Greedy())
+    video = fetches(s.start(0.0))["video"]
+    assert video.rendition == 2
+    assert s.on_fetch_progress(video.request_id, 1_000_000, 2_150_000, 1.0) is None  # on time
+    replacement = s.on_fetch_progress(video.request_id, 100_000, 2_150_000, 3.0)
+    assert replacement is not None and replacement.rendition == 0 and replacement.reason == "abandon"
+    assert replacement.index == video.index and replacement.init.url == "https://o/lo/init.mp4"
+    assert s.on_fetch_complete(video.request_id, 2_150_000, 5.0, 0.1) == []  # the abandoned one is ignored
+    assert s.on_fetch_progress(replacement.request_id, 10, 150_000, 9.0) is None  # nothing lower to go to

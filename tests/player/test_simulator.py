@@ -6,7 +6,9 @@ import pytest
 
 from abr.registry import create
 from player.manifest.model import Manifest, Rendition, SegmentRef, Track
+from player.events import RenditionSwitched
 from player.simulator import LinkTrace, Simulation
+from tests.player.abrs import Greedy
 
 LADDER_KBPS = (300, 750, 1200, 1850, 2850, 4300)
 
@@ -68,3 +70,13 @@ def test_same_inputs_same_session() -> None:
     link = LinkTrace((0.0, 5.0, 10.0, 15.0), (0.0, 3.0, 0.8, 6.0))
     runs = [Simulation(m, sizes, create("bola"), link).run() for _ in range(2)]
     assert runs[0].segments == runs[1].segments and runs[0].events == runs[1].events
+
+
+def test_abandonment_advice_is_followed_in_the_simulated_link() -> None:
+    m, sizes = manifest(segments=30, audio=False)
+    link = LinkTrace((0.0, 10.0, 200.0), (0.0, 40.0, 0.4))  # fast for 10 s, then almost nothing
+    result = Simulation(m, sizes, Greedy(), link).run()
+    late = [s for s in result.segments if s.time_s > 10.5]
+    assert late and late[0].rendition == 0  # the top-rendition download was given up
+    reasons = {e.reason for _, e in result.events if isinstance(e, RenditionSwitched)}
+    assert "abandon" in reasons and result.stalls == 0
