@@ -8,11 +8,12 @@ from abr.api import Abr
 from abr.bba import Bba
 from abr.bola import Bola, BolaE
 from abr.dynamic import Dynamic
+from abr.marquee import Marquee
 from abr.mpc import RobustMpc
 from abr.rate import RateBased
 
 _FACTORIES: dict[str, Callable[..., Abr]] = {
-    cls.name: cls for cls in (RateBased, Bba, Bola, BolaE, Dynamic, RobustMpc)
+    cls.name: cls for cls in (RateBased, Bba, Bola, BolaE, Dynamic, RobustMpc, Marquee)
 }
 
 NAMES: tuple[str, ...] = tuple(_FACTORIES)

@@ -1,0 +1,150 @@
+"""``marquee``: the player's default rate adaptation, a stochastic dynamic program over the rest of
+the video (our design).
+
+Why this shape. The offline optimum on recorded traces ramps up once to a rendition the link sustains
+on average, holds it with the buffer absorbing the fluctuations, and drains the buffer towards the end
+of the video. Short-horizon controllers (RobustMPC) instead chase each new prediction and oscillate,
+and they end sessions with a full, wasted buffer. So ``marquee`` plans to the end (or a long
+horizon), closed-loop, against the *spread* of recent throughput rather than one number:
+
+* throughput model: each future download sees a throughput drawn from the last ``window``
+  measurements (scaled by ``throughput_scale`` for margin), independently per segment; the
+  controller re-plans after every download, so it reacts when the link really changes;
+* state: buffer level on a ``buffer_step_s`` grid (capped at the scheduler's buffer target) and the
+  previous rendition; value = expected QoE_lin to the end: bitrate in Mbit/s, minus 4.3 per second of
+  rebuffering, minus ``switch_weight`` times each bitrate change (a weight above QoE_lin's 1 damps
+  switches made on noise);
+* backward induction over the remaining segments (at most ``horizon``; beyond it a buffer of up to
+  ``terminal_cap_s`` is worth ``terminal_value`` per second), then the best first rendition is taken;
+* sizes: the real sizes of the next ``exact_sizes`` segments where the scheduler knows them, the
+  nominal bitrate times the segment duration beyond (and wherever sizes are unknown), so it works
+  with any ladder, segment duration, live streams (no known end) and the real player's Context.
+
+Abandonment: a download in flight is abandoned for the highest lower rendition that would arrive
+before the buffer runs out, when the current one will not.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from abr.api import Abr, Context, Decision, Download, Progress
+from abr.ladder import segment_bits
+from abr.mpc import REBUFFER_PENALTY
+
+
+class Marquee(Abr):
+    name = "marquee"
+
+    def __init__(
+        self,
+        window: int = 10,
+        throughput_scale: float = 0.8,
+        switch_weight: float = 2.0,
+        buffer_step_s: float = 1.0,
+        horizon: int = 48,
+        exact_sizes: int = 5,
+        terminal_value: float = 0.6,
+        terminal_cap_s: float = 20.0,
+        rebuffer_penalty: float = REBUFFER_PENALTY,
+    ) -> None:
+        if window < 1 or horizon < 1 or buffer_step_s <= 0 or not 0 < throughput_scale <= 1:
+            raise ValueError("window and horizon must be >= 1, buffer_step_s > 0, throughput_scale in (0, 1]")
+        self.throughput_scale = throughput_scale
+        self.switch_weight = switch_weight
+        self.buffer_step_s = buffer_step_s
+        self.horizon = horizon
+        self.exact_sizes = exact_sizes
+        self.terminal_value = terminal_value
+        self.terminal_cap_s = terminal_cap_s
+        self.rebuffer_penalty = rebuffer_penalty
+        self._samples: deque[float] = deque(maxlen=window)
+
+    def on_download(self, download: Download) -> None:
+        if download.throughput_bps > 0:
+            self._samples.append(download.throughput_bps)
+
+    def choose(self, ctx: Context) -> Decision:
+        if not self._samples:
+            return Decision(0, "startup")
+        values = self.first_step_values(ctx)
+        return Decision(int(np.argmax(values)), "plan")
+
+    def first_step_values(self, ctx: Context) -> np.ndarray:
+        """Expected QoE_lin to the end of the plan for each rendition of the next segment."""
+        throughput = np.asarray(self._samples) * self.throughput_scale
+        rates = np.array([r.bitrate_bps / 1e6 for r in ctx.ladder])
+        count = len(rates)
+        ends = ctx.segments_left is not None and ctx.segments_left + 1 <= self.horizon
+        steps = ctx.segments_left + 1 if ends else self.horizon
+        cap = max(ctx.buffer_target_s, ctx.segment_duration_s)
+        cells = max(2, int(np.ceil(cap / self.buffer_step_s)) + 1)
+        grid = np.linspace(0.0, cap, cells)
+        switch = self.switch_weight * np.abs(rates[:, None] - rates[None, :])  # [previous, next]
+        if ends:
+            value = np.zeros((len(grid), count))
+        else:
+            terminal = self.terminal_value * np.minimum(grid, self.terminal_cap_s)
+            value = np.repeat(terminal[:, None], count, axis=1)
+        nominal = None
+        for k in range(steps - 1, 0, -1):
+            if k < self.exact_sizes or nominal is None:
+                transition = self._transition(ctx, k, grid, throughput, cap, cells)
+                if k >= self.exact_sizes:
+                    nominal = transition
+            else:
+                transition = nominal
+            expected = self._expected(transition, value, rates)  # [buffer, next]
+            value = (expected[:, None, :] - switch[None, :, :]).max(axis=2)  # [buffer, previous]
+        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), throughput, cap, cells)
+        expected = self._expected(first, value, rates)[0]
+        previous = ctx.last_rendition
+        return expected if previous is None else expected - switch[previous]
+
+    def _transition(self, ctx: Context, ahead: int, buffer: np.ndarray, throughput: np.ndarray,
+                    cap: float, cells: int) -> tuple[np.ndarray, np.ndarray]:
+        """For segment ``ahead`` fetched from each buffer level at each rendition: the mean stall
+        [buffer, rendition], and the linear operator [rendition, buffer, cell] giving the expected
+        value of the next state from values on the buffer grid (throughput samples equally likely,
+        linear interpolation between cells)."""
+        ladder = ctx.ladder
+        if ahead < self.exact_sizes:
+            bits = np.array([segment_bits(ctx, ahead, r) for r in range(len(ladder))])
+        else:
+            bits = np.array([r.bitrate_bps * ctx.segment_duration_s for r in ladder])
+        seconds = bits[None, :, None] / throughput[None, None, :]  # [buffer, rendition, sample]
+        have = buffer[:, None, None]
+        stall = np.maximum(seconds - have, 0.0).mean(axis=2)
+        after = np.minimum(np.maximum(have - seconds, 0.0) + ctx.segment_duration_s, cap)
+        position = after * ((cells - 1) / cap)
+        low = np.minimum(position.astype(np.intp), cells - 2)
+        upper_weight = (position - low) / len(throughput)
+        rows, count = len(buffer), len(ladder)
+        index = ((np.arange(count)[None, :, None] * rows + np.arange(rows)[:, None, None]) * cells + low).ravel()
+        size = count * rows * cells
+        operator = (np.bincount(index, (1.0 / len(throughput) - upper_weight).ravel(), size)
+                    + np.bincount(index + 1, upper_weight.ravel(), size))
+        return stall, operator.reshape(count, rows, cells)
+
+    def _expected(self, transition: tuple[np.ndarray, np.ndarray], value: np.ndarray, rates: np.ndarray) -> np.ndarray:
+        """Expected reward plus future value [buffer, rendition] of fetching the next segment."""
+        stall, operator = transition
+        future = np.einsum("abh,ha->ba", operator, value)
+        return rates[None, :] - self.rebuffer_penalty * stall + future
+
+    def abandon(self, ctx: Context, progress: Progress) -> int | None:
+        if progress.bytes_total is None or progress.rendition == 0 or progress.elapsed_s <= 0:
+            return None
+        rate = progress.bytes_done / progress.elapsed_s
+        if rate <= 0:
+            return 0
+        if (progress.bytes_total - progress.bytes_done) / rate <= ctx.buffer_s:
+            return None
+        current_bits = segment_bits(ctx, 0, progress.rendition)
+        for lower in range(progress.rendition - 1, -1, -1):
+            size = progress.bytes_total * segment_bits(ctx, 0, lower) / current_bits
+            if size / rate <= ctx.buffer_s or lower == 0:
+                return lower
+        return 0

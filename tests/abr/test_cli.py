@@ -1,0 +1,56 @@
+import io
+import json
+from pathlib import Path
+
+from abr.cli import main
+from abr.registry import NAMES
+
+HSDPA = Path("/work/shared/traces/pensieve_hsdpa_test")
+VIDEO = "/work/shared/traces/pensieve_video"
+KEYS = {"qoe_lin_mean", "qoe_lin_p5", "bitrate_kbps_mean", "rebuffer_ratio", "switches_per_min", "optimal_share"}
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_json_report_shape_with_the_optimum():
+    traces = [str(HSDPA / "norway_bus_10"), str(HSDPA / "norway_tram_10")]
+    code, out, err = run("simulate", "--traces", *traces, "--video", VIDEO, "--algorithms", "bba,robustmpc",
+                         "--optimal", "--json", "--jobs", "2")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) == {"summary", "optimal", "traces"}
+    assert set(report["summary"]) == {"bba", "robustmpc"}
+    for row in report["summary"].values():
+        assert set(row) == KEYS
+        assert 0 < row["optimal_share"] <= 1.0
+    assert report["optimal"]["qoe_lin_mean"] > report["summary"]["robustmpc"]["qoe_lin_mean"]
+    assert {(r["trace"], r["algorithm"]) for r in report["traces"]} == {
+        (t, a) for t in ("norway_bus_10", "norway_tram_10") for a in ("bba", "robustmpc", "optimal")}
+    assert "2/2 traces" in err
+
+
+def test_table_plots_and_identical_results_whatever_the_workers(tmp_path):
+    args = ("simulate", "--traces", str(HSDPA / "norway_bus_1"), str(HSDPA / "norway_ferry_2"),
+            str(HSDPA / "norway_metro_2"), "--video", VIDEO)
+    code, table, err = run(*args, "--jobs", "1", "--plots", str(tmp_path))
+    assert code == 0
+    for name in NAMES:
+        assert any(line.startswith(name + " ") for line in table.splitlines())
+    pngs = sorted(p.name for p in tmp_path.iterdir())
+    assert "qoe_cdf.png" in pngs and len(pngs) >= 2
+    assert all((tmp_path / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    code, again, _ = run(*args, "--jobs", "2")
+    assert again == table
+
+
+def test_bad_input_is_reported_not_raised(tmp_path):
+    code, _, err = run("simulate", "--traces", str(HSDPA / "norway_bus_1"), "--algorithms", "rate,nope")
+    assert code == 2 and "nope" in err
+    bad = tmp_path / "bad"
+    bad.write_text("0 1\n1 oops\n")
+    code, _, err = run("simulate", "--traces", str(bad))
+    assert code == 2 and f"{bad}:2:" in err

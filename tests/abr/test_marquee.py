@@ -1,0 +1,78 @@
+import pytest
+
+from abr.api import Progress, Rendition
+from abr.marquee import Marquee
+from tests.abr.situations import PENSIEVE_LADDER, context, download_at
+
+
+def fed(*rates_bps: float, **options) -> Marquee:
+    abr = Marquee(**options)
+    for rate in rates_bps:
+        abr.on_download(download_at(rate))
+    return abr
+
+
+def test_starts_lowest_without_measurements():
+    assert Marquee().choose(context(0.0, last=None, startup=True)).rendition == 0
+
+
+def test_fast_steady_network_gives_top_rendition():
+    assert fed(*(20e6,) * 10).choose(context(30.0, last=5)).rendition == 5
+
+
+def test_slow_network_and_short_buffer_give_lowest_rendition():
+    assert fed(*(0.4e6,) * 10).choose(context(2.0, last=3)).rendition == 0
+
+
+def test_rendition_tracks_sustainable_throughput():
+    # 2.5 Mbit/s with the 0.8 margin sustains 1850 but not 2850 kbit/s for the rest of a long video
+    assert fed(*(2.5e6,) * 10).choose(context(10.0, last=3, left=40)).rendition == 3
+
+
+def test_spends_the_buffer_at_the_end_of_the_video():
+    abr = fed(*(2.0e6,) * 10)
+    middle = abr.choose(context(20.0, last=5, left=40)).rendition
+    last = abr.choose(context(20.0, last=5, left=1)).rendition
+    assert last == 5  # each 4300 kbit/s segment takes 10.75 s at 1.6 Mbit/s: 20 s of buffer covers both
+    assert middle < last
+
+
+def test_volatile_link_is_treated_more_carefully_than_a_steady_one_of_equal_mean():
+    steady = fed(*(2.0e6,) * 10).choose(context(8.0, last=3)).rendition
+    volatile = fed(*(0.5e6, 3.5e6) * 5).choose(context(8.0, last=3)).rendition
+    assert volatile < steady
+
+
+def test_switches_on_noise_are_damped():
+    # the link sits just above 2850 kbit/s / 0.8: going up would gain little and risk switching back
+    values = fed(*(3.7e6, 3.4e6) * 5).first_step_values(context(15.0, last=3))
+    assert int(values.argmax()) in (3, 4)
+    assert values[3] > values[2]
+
+
+def test_known_segment_sizes_are_used():
+    tiny = tuple((1000,) * len(PENSIEVE_LADDER) for _ in range(5))
+    assert fed(*(0.5e6,) * 10).choose(context(1.0, last=5, left=4, next_sizes=tiny)).rendition == 5
+
+
+def test_works_live_with_any_ladder_and_segment_duration():
+    ladder = tuple(Rendition(kbps * 1000) for kbps in (230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000))
+    abr = fed(*(4e6,) * 10)
+    decision = abr.choose(context(12.0, last=6, left=None, ladder=ladder, duration_s=2.0, target_s=30.0))
+    assert decision.rendition in (6, 7)  # 2056 or 2962 kbit/s on a 4 Mbit/s link
+
+
+def test_abandons_a_download_that_would_outlast_the_buffer():
+    abr = Marquee()
+    ctx = context(3.0, last=5)
+    slow = Progress(rendition=5, bytes_done=100_000, bytes_total=2_150_000, elapsed_s=1.0, segment_duration_s=4.0)
+    # 100 kB/s: the rest needs 20 s; 750 kbit/s (375 kB) needs 3.75 s, 300 kbit/s (150 kB) 1.5 s
+    assert abr.abandon(ctx, slow) == 0
+    fine = Progress(rendition=5, bytes_done=1_500_000, bytes_total=2_150_000, elapsed_s=1.0, segment_duration_s=4.0)
+    assert abr.abandon(ctx, fine) is None
+    assert abr.abandon(ctx, Progress(5, 100_000, None, 1.0, 4.0)) is None
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ValueError):
+        Marquee(throughput_scale=1.5)

@@ -1,0 +1,100 @@
+import json
+
+import pytest
+
+from abr.sim.manifest import read_video
+from abr.sim.traces import TraceError, read_trace, read_traces, trace_files
+from abr.sim.video import VideoError
+
+
+def test_cooked_format(tmp_path):
+    path = tmp_path / "cooked"
+    path.write_text("0.0 1.5\n1.0 2.5\n\n3.0 0.5\n")
+    trace = read_trace(path)
+    assert trace.times_s == (0.0, 1.0, 3.0) and trace.mbps == (1.5, 2.5, 0.5)
+    assert trace.mean_mbps() == pytest.approx((2.5 * 1 + 0.5 * 2) / 3)
+    assert trace.latency_s is None
+
+
+def test_mahimahi_format_is_binned_per_second(tmp_path):
+    path = tmp_path / "trace.down"
+    # 3 packets in the first second, 1 in the second
+    path.write_text("5\n200\n999\n1500\n")
+    trace = read_trace(path)
+    assert trace.times_s == (0.0, 1.0, 2.0)
+    assert trace.mbps[1:] == pytest.approx((3 * 12000 / 1e6, 1 * 12000 / 1e6))
+
+
+def test_sabre_format_keeps_latency(tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps([{"duration_ms": 1000, "bandwidth_kbps": 2000, "latency_ms": 100},
+                                {"duration_ms": 500, "bandwidth_kbps": 500, "latency_ms": 100}]))
+    trace = read_trace(path)
+    assert trace.times_s == (0.0, 1.0, 1.5) and trace.mbps[1:] == (2.0, 0.5)
+    assert trace.latency_s == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "fragment"),
+    [
+        ("0 1\n1 x\n", 2, "not a number"),
+        ("0 1\n1 2 3\n", 2, "expected 'seconds Mbit/s'"),
+        ("0 1\n2 1\n1 1\n", 3, "goes back"),
+        ("0 1\n1 -2\n", 2, "non-negative"),
+        ("10\n20\nabc\n", 3, "integer millisecond"),
+        ('[\n {"duration_ms": 1000, "bandwidth_kbps": 100},\n {"duration_ms": 1000}\n]', 3, "bandwidth_kbps"),
+        ('[\n {"duration_ms": 1000, "bandwidth_kbps": 100},\n', 3, "invalid JSON"),
+    ],
+)
+def test_malformed_traces_name_file_and_line(tmp_path, content, line, fragment):
+    path = tmp_path / "bad"
+    path.write_text(content)
+    with pytest.raises(TraceError) as excinfo:
+        read_trace(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}:{line}:")
+    assert fragment in message
+
+
+def test_empty_and_zero_traces_are_refused(tmp_path):
+    (tmp_path / "empty").write_text("\n")
+    (tmp_path / "dead").write_text("0 0\n1 0\n")
+    for name in ("empty", "dead"):
+        with pytest.raises(TraceError, match=f"{name}:1:"):
+            read_trace(tmp_path / name)
+
+
+def test_directories_are_walked_in_sorted_order_without_readmes(tmp_path):
+    (tmp_path / "b").write_text("0 1\n1 1\n")
+    (tmp_path / "a").write_text("0 1\n1 1\n")
+    (tmp_path / "README.md").write_text("# notes\n")
+    assert [p.name for p in trace_files([tmp_path])] == ["a", "b"]
+    assert [t.name for t in read_traces([tmp_path])] == ["a", "b"]
+    with pytest.raises(TraceError, match="no such file"):
+        trace_files([tmp_path / "missing"])
+
+
+def test_videos_from_every_description(tmp_path):
+    pensieve = read_video("/work/shared/traces/pensieve_video")
+    assert [r.bitrate_bps for r in pensieve.ladder] == [300_000, 750_000, 1_200_000, 1_850_000, 2_850_000, 4_300_000]
+    assert len(pensieve.sizes) == 49 and pensieve.sizes[0][0] == 181801
+    sabre = read_video("/work/shared/traces/sabre/video/bbb.json")
+    assert sabre.segment_duration_s == 3.0 and len(sabre.ladder) == 10 and len(sabre.sizes) == 199
+    assert sabre.sizes[0][0] == 886360 // 8
+    dash = read_video("/work/shared/traces/pensieve_video/Manifest.mpd")
+    assert [r.bitrate_bps for r in dash.ladder] == [r.bitrate_bps for r in pensieve.ladder]
+    assert dash.segment_duration_s == pytest.approx(359408 / 90000)
+    assert len(dash.sizes) == 49  # 193.68 s / 3.99 s
+    (tmp_path / "v1.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n#EXT-X-BYTERANGE:1000@0\nv1.mp4\n"
+        "#EXTINF:4.0,\n#EXT-X-BYTERANGE:1200@1000\nv1.mp4\n#EXT-X-ENDLIST\n")
+    (tmp_path / "v2.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\na.ts\n#EXTINF:4.0,\nb.ts\n#EXT-X-ENDLIST\n")
+    (tmp_path / "master.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2000000,RESOLUTION=1280x720\nv2.m3u8\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=640x360\nv1.m3u8\n")
+    hls = read_video(tmp_path / "master.m3u8")
+    assert [r.bitrate_bps for r in hls.ladder] == [500_000, 2_000_000]
+    assert hls.sizes == ((1000, 1_000_000), (1200, 1_000_000))
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(VideoError, match="unknown video description"):
+        read_video(tmp_path / "notes.txt")
