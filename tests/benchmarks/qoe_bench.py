@@ -56,13 +56,15 @@ def _raw_ingest(url: str, http: httpx.Client) -> None:
     total = sum(n for _, _, n in bodies)
     stored = 0
     lock = threading.Lock()
+    local = threading.local()  # one client (one connection) per sending thread, as real clients
 
     def send(item: tuple[str, bytes, int]) -> None:
         nonlocal stored
         token, body, _ = item
-        with httpx.Client(base_url=url, timeout=30) as client:
-            r = client.post("/api/v1/qoe/events", content=body, headers={
-                "Authorization": f"Bearer {token}", "Content-Encoding": "gzip", "Content-Type": "application/json"})
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=url, timeout=30)
+        r = local.client.post("/api/v1/qoe/events", content=body, headers={
+            "Authorization": f"Bearer {token}", "Content-Encoding": "gzip", "Content-Type": "application/json"})
         r.raise_for_status()
         with lock:
             stored += r.json()["stored"]
