@@ -173,6 +173,17 @@ class Playback(QObject):
             self._commands.submit(lambda: self._player.set_subtitles(language))
 
     @Slot(float)
+    def setSubtitleRoom(self, fraction: float) -> None:
+        """Keep subtitles clear of the bottom ``fraction`` of the picture (the control bar while
+        it shows; 0 when it hides): mpv draws them, so it is told where."""
+        position = round(100 * (1 - min(max(fraction, 0.0), 0.5)))
+
+        def apply() -> None:
+            self._player.mpv["sub-pos"] = position  # 100: the bottom of the picture
+
+        self._commands.submit(apply)
+
+    @Slot(float)
     def seekBy(self, delta_s: float) -> None:
         self.seekTo(self._position + delta_s)
 

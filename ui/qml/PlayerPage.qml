@@ -42,6 +42,10 @@ FocusScope {
 
     Timer { id: hideTimer; interval: 3500; onTriggered: page.controlsShown = false }
 
+    // Subtitles rise above the bar while it shows, and settle back when it hides.
+    readonly property real subtitleRoom: controlsWanted && height > 0 ? (bar.height - Theme.px(40)) / height : 0
+    onSubtitleRoomChanged: playback.setSubtitleRoom(subtitleRoom)
+
     Keys.onSpacePressed: { playback.togglePause(); poke() }
     Keys.onReturnPressed: { playback.togglePause(); poke() }
     Keys.onEnterPressed: { playback.togglePause(); poke() }

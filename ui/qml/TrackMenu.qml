@@ -20,8 +20,8 @@ FocusScope {
     }
     function hide() {
         if (!open) return
+        closed()  // first: the menu still has focus to hand back, which disabling it would drop
         open = false
-        closed()
     }
 
     width: Theme.px(360)
