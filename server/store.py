@@ -121,6 +121,8 @@ class Store:
         """Make (KID, title id, key) rows the only content keys, in one transaction: the keys
         of a rebuilt library replace the old ones."""
         rows = [(bytes(kid), title_id, bytes(key)) for kid, title_id, key in keys]
+        if rows:
+            self._owner_only()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -130,6 +132,17 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _owner_only(self) -> None:
+        """A database holding content keys is the owner's alone (its WAL files too)."""
+        for path in (self.path, self.path.with_name(self.path.name + "-wal"),
+                     self.path.with_name(self.path.name + "-shm")):
+            try:
+                path.chmod(0o600)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise StoreError(f"cannot restrict {path} to its owner: {exc.strerror}") from None
 
     def content_keys(self, kids: Sequence[bytes]) -> dict[bytes, tuple[str, bytes]]:
         """KID -> (owning title id, key) for those of ``kids`` the store has."""

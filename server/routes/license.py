@@ -58,7 +58,7 @@ def _keys_for(store: Store, title_id: str, kids: list[bytes]) -> dict[bytes, byt
 
 @router.post("/license", name="license", response_class=Response, responses={
     200: {"description": "JWK set (W3C EME ClearKey)", "content": {"application/json": {}}}, **_ERRORS})
-async def license(request: Request, store: Store = Depends(get_store)) -> Response:
+async def clearkey_license(request: Request, store: Store = Depends(get_store)) -> Response:
     """ClearKey license: ``{"kids": [base64url...], "type": "temporary"}`` in, a JWK set out."""
     title_id = _title_of_token(request, store, _bearer(request))
     try:

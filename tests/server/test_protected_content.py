@@ -142,6 +142,8 @@ def test_store_keeps_only_the_latest_librarys_keys(tmp_path: Path) -> None:
         store.replace_content_keys([(new, "b", b"n" * 16)])
         assert store.content_keys([old, new]) == {new: ("b", b"n" * 16)}
         assert store.content_keys([]) == {}
+        for path in tmp_path.glob("marquee.db*"):  # the database and its WAL files
+            assert path.stat().st_mode & 0o077 == 0, path
     finally:
         store.close()
 
