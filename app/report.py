@@ -26,11 +26,6 @@ from player.events import (
 )
 
 
-MAX_STEP_S = 5.0
-"""Longest advance between two position reports still counted as playback, not a seek (the
-player reports four times a second, so even at 16x speed playback stays under it)."""
-
-
 @dataclass
 class PlaybackReport:
     """Accumulates events (from any thread) into summary metrics."""
@@ -104,8 +99,10 @@ class PlaybackReport:
             self.finished.set()
 
     def _advance(self, position_s: float) -> None:
-        """Count media played since the last report; jumps (seeks) are not playback."""
-        if self._last_position is not None and 0 < position_s - self._last_position < MAX_STEP_S:
+        """Count media played since the last report. A seek is no playback: its first frame
+        (``FirstFrame(after_seek=True)``) moves the baseline, and no position is reported
+        between a seek and that frame."""
+        if self._last_position is not None and position_s > self._last_position:
             step = position_s - self._last_position
             self.played_s += step
             if self._current_kbps is not None:

@@ -19,18 +19,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.content import build
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = "MARQUEE_SERVER_READY "
 
 
 @pytest.fixture(scope="session")
-def quick_library() -> Path:
-    """The quick demo library: ``MARQUEE_TEST_DATA`` or ``.data/quick``, (re)built if stale."""
-    path = Path(os.environ.get("MARQUEE_TEST_DATA") or ROOT / ".data" / "quick")
-    build(path, quick=True, progress=print)
-    return path
+def quick_library(library: Path) -> Path:
+    """The quick demo library (the shared ``library`` fixture, by the name these tests use)."""
+    return library
 
 
 @dataclass
