@@ -85,8 +85,8 @@ def test_whole_fragmented_file_round_trip_through_the_command(
     encrypted, clear = protected_clip(current_library, "the-cipher-garden")
     keys = [a for k in title_keys(current_library, "the-cipher-garden") for a in ("--key", k)]
     source = whole_file(encrypted / rendition, tmp_path / "protected.mp4")
-    result = subprocess.run([sys.executable, "-m", "app.cli", "decrypt", *keys, str(source), str(tmp_path / "clear.mp4")],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    command = [sys.executable, "-m", "app.cli", "decrypt", *keys, str(source), str(tmp_path / "clear.mp4")]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stderr == ""
     stream = "a" if rendition == AUDIO else "v"
     assert frames(tmp_path / "clear.mp4", stream) == frames(whole_file(clear / rendition, tmp_path / "ref.mp4"), stream)
