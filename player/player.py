@@ -46,7 +46,7 @@ class Player:
         *,
         video_output: str = "null",
         audio_output: str | None = None,
-        abr: str = "rate",
+        abr: str = "marquee",
         config: SchedulerConfig | None = None,
         mpv_options: dict[str, Any] | None = None,
     ) -> None:
