@@ -75,6 +75,7 @@ class Playback(QObject):
         self._error = ""
         self._title_id = ""
         self._label = ""
+        self._current = False  # events are this title's (the player has started loading it)
         self._stats = PlaybackStats(self)
         self._tracks = TrackChoices(self)
         self._received.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
@@ -130,6 +131,7 @@ class Playback(QObject):
         if self._title_id:
             self._commands.submit(self._session.stop)
         self._title_id, self._label = title_id, label
+        self._current = False
         self._state, self._stalled = State.LOADING.value, False
         self._position = self._duration = self._buffer = 0.0
         self._rendition = ""
@@ -211,6 +213,12 @@ class Playback(QObject):
     def _on_event(self, event: PlayerEvent) -> None:
         if not self._title_id:
             return  # the viewer left; late events of the old title change nothing
+        if not self._current:
+            # Until the player starts loading this title (it always goes idle, then loading),
+            # what arrives is the previous title's last words.
+            self._current = isinstance(event, StateChanged) and event.state is State.LOADING
+            if not self._current:
+                return
         self._stats.on_event(event)
         self._tracks.on_event(event)
         if isinstance(event, Position):

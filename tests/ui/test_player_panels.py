@@ -223,7 +223,7 @@ def test_audio_and_subtitle_menus_list_the_languages_and_switch_the_player(
 
 
 def test_a_catalog_title_has_one_language_no_subtitles_and_its_own_session_id(
-        qtbot, desktop: Desktop) -> None:
+        qtbot, desktop: Desktop, screenshots: Path) -> None:
     window = desktop.window
     tracks: QObject = desktop.playback.property("tracks")
     stats: QObject = desktop.playback.property("stats")
@@ -236,8 +236,11 @@ def test_a_catalog_title_has_one_language_no_subtitles_and_its_own_session_id(
         qtbot.waitUntil(lambda: stats.property("sessionId") != "", timeout=TIMEOUT_MS)
         sessions.append(str(uuid.UUID(stats.property("sessionId"))))
     assert sessions[0] != sessions[1]  # each start is a session of its own
+    window.resize(1280, 720)  # the overlay follows the UI's scale in a smaller window too
     press(window, Qt.Key.Key_I)
     qtbot.waitUntil(lambda: stat(desktop, "session") == sessions[1], timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: stat(desktop, "buffer") != "—", timeout=TIMEOUT_MS)
+    save(window.grabWindow(), screenshots, "player-statistics-title-720")
     press(window, Qt.Key.Key_S)
     menu = find(window, "subtitleMenu")
     qtbot.waitUntil(lambda: shown(menu), timeout=TIMEOUT_MS)

@@ -52,7 +52,7 @@ FocusScope {
     Keys.onLeftPressed: { playback.seekBy(-10); poke() }
     Keys.onRightPressed: { playback.seekBy(10); poke() }
     Keys.onUpPressed: poke()
-    Keys.onDownPressed: { poke(); audioButton.forceActiveFocus() }
+    Keys.onDownPressed: { poke(); if (playback.state !== "error") audioButton.forceActiveFocus() }
     Keys.onPressed: function (event) {
         var key = event.key
         if (key === Qt.Key_F) page.fullScreenToggled()
