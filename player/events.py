@@ -104,6 +104,21 @@ class RenditionSwitched(PlayerEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentLoaded(PlayerEvent):
+    """A media segment is downloaded and handed to the stream (what the ABR chose and paid)."""
+
+    kind: Literal["video", "audio"]
+    index: int
+    rendition: int
+    bitrate_bps: int
+    size_bytes: int
+    elapsed_s: float
+    buffer_s: float
+    """Buffer ahead of the playhead once this segment is in."""
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class StallStarted(PlayerEvent):
     position_s: float
 

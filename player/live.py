@@ -23,6 +23,7 @@ from player.events import (
     PlayerError,
     PlayerEvent,
     Position,
+    SegmentLoaded,
     StallEnded,
     StallStarted,
     State,
@@ -319,6 +320,8 @@ class LiveSession:
         fetched = delivered.fetched
         self._run(self.scheduler.on_fetch_complete(action.request_id, len(fetched.data), fetched.elapsed_s,
                                                    fetched.latency_s))
+        self._emit(SegmentLoaded(action.kind, action.index, action.rendition, rendition.bandwidth_bps,  # type: ignore[arg-type]
+                                 len(fetched.data), fetched.elapsed_s, self.scheduler.buffer_s(), action.reason))
 
     def _abandonment_watch(self, action: Fetch) -> tuple[FetchProgress | None, list[Action]]:
         """A progress callback asking the ABR, every 100 ms, whether to give up a video download;

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from abr.api import Abr
-from player.events import PlayerEvent, RenditionSwitched, StallEnded
+from player.events import PlayerEvent, RenditionSwitched, SegmentLoaded, StallEnded
 from player.manifest.model import Manifest
 from player.scheduler import Fetch, Scheduler, SchedulerConfig
 
@@ -53,29 +53,20 @@ class _Transfer:
     remaining: float
 
 
-@dataclass(frozen=True, slots=True)
-class SegmentRecord:
-    """One delivered video segment, for QoE: what was chosen and what the viewer paid for it."""
-
-    index: int
-    rendition: int
-    bitrate_bps: int
-    size_bytes: int
-    download_s: float
-    rebuffer_s: float
-    buffer_s: float
-    time_s: float
-
-
 @dataclass
 class SimulationResult:
     startup_s: float | None = None
-    segments: list[SegmentRecord] = field(default_factory=list)
     events: list[tuple[float, PlayerEvent]] = field(default_factory=list)
+    """(virtual time, event): the events the live player would have emitted."""
     rebuffer_s: float = 0.0
     stalls: int = 0
     played_s: float = 0.0
     end_s: float = 0.0
+
+    @property
+    def segments(self) -> list[tuple[float, SegmentLoaded]]:
+        """Video segments as they arrived, with their arrival times."""
+        return [(t, e) for t, e in self.events if isinstance(e, SegmentLoaded) and e.kind == "video"]
 
     @property
     def switches(self) -> int:
@@ -114,7 +105,6 @@ class Simulation:
         position = self.start_s
         transfers: dict[int, _Transfer] = {}
         playing = False
-        pending_rebuffer = 0.0
         next_poll = POLL_S
         end = self.manifest.duration_s
 
@@ -153,13 +143,12 @@ class Simulation:
                 if t.first_byte <= now + 1e-12 and t.remaining <= 1e-6:
                     del transfers[rid]
                     actions = s.on_fetch_complete(rid, t.size, now - t.started, self.latency_s)
-                    if t.fetch.kind == "video":
-                        result.segments.append(SegmentRecord(
-                            t.fetch.index, t.fetch.rendition,
-                            s.manifest.first("video").renditions[t.fetch.rendition].bandwidth_bps,
-                            t.size, now - t.started, pending_rebuffer, s.buffer_s(), now,
-                        ))
-                        pending_rebuffer = 0.0
+                    track = s.manifest.first("video") if t.fetch.kind == "video" else s.audio_track()
+                    assert track is not None
+                    result.events.append((now, SegmentLoaded(
+                        t.fetch.kind, t.fetch.index, t.fetch.rendition,  # type: ignore[arg-type]
+                        track.renditions[t.fetch.rendition].bandwidth_bps, t.size, now - t.started,
+                        s.buffer_s(), t.fetch.reason)))
                     start(actions)
             # The playhead: start, starve, resume.
             buffered_end = s.buffered_end_s()
@@ -187,7 +176,6 @@ class Simulation:
                     if isinstance(event, StallEnded):
                         result.stalls += 1
                         result.rebuffer_s += event.duration_s
-                        pending_rebuffer += event.duration_s
                 start(actions)
         result.end_s = now
         return result
