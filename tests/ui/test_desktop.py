@@ -13,50 +13,11 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QImage, QWindow
 from PySide6.QtQml import QQmlComponent
-from PySide6.QtQuick import QQuickItem, QQuickWindow
-from PySide6.QtTest import QTest
+from PySide6.QtQuick import QQuickItem
 
 from app.backend import EmbeddedBackend
+from tests.ui.helpers import TIMEOUT_MS, focused_in, item, js, press, save, screen, type_text
 from ui.app import QML_DIR, Desktop
-
-TIMEOUT_MS = 20_000
-
-
-def press(window: QQuickWindow, *keys: Qt.Key) -> None:
-    for key in keys:
-        QTest.keyClick(window, key)
-
-
-def type_text(window: QQuickWindow, text: str) -> None:
-    for char in text:
-        QTest.keyClick(window, ord(char))  # the char overload: sends the key and its text
-
-
-def item(window: QQuickWindow, name: str) -> QQuickItem:
-    found = window.findChild(QQuickItem, name)
-    assert found is not None, f"no QML item named {name!r}"
-    return found
-
-
-def screen(desktop: Desktop) -> str:
-    return desktop.window.property("currentPage")
-
-
-def focused_in(window: QQuickWindow) -> list[str]:
-    """Object names from the item with keyboard focus up to the window (views hand focus to
-    their current delegate, so the view itself is an ancestor)."""
-    names = []
-    focus = window.activeFocusItem()
-    while focus is not None:
-        if focus.objectName():
-            names.append(focus.objectName())
-        focus = focus.parentItem()
-    return names
-
-
-def js(value: object) -> object:
-    """A QML property value as plain Python (QJSValue lists and maps included)."""
-    return value.toVariant() if hasattr(value, "toVariant") else value
 
 
 def current_row(desktop: Desktop) -> QObject:
@@ -73,11 +34,6 @@ def shows_picture(image: QImage) -> bool:
                for i in range(10) for j in range(10)]
     lightness = [c.lightness() for c in samples]
     return sum(lightness) / len(lightness) > 40 and len({c.rgb() for c in samples}) > 10
-
-
-def save(image: QImage, directory: Path, name: str) -> None:
-    path = directory / f"{name}.png"
-    assert image.save(str(path)), f"could not write {path}"
 
 
 def wait_home(qtbot, desktop: Desktop) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtQuick import QQuickItem, QQuickWindow
 from player.events import PlayerEvent, RenditionSwitched, Stats, TrackSelected
 from tests.player.origin import serve
 from tests.ui.media import AUDIO, SUBTITLES, build_languages
-from tests.ui.test_desktop import TIMEOUT_MS, focused_in, js, press, save, screen
+from tests.ui.helpers import TIMEOUT_MS, find, focused_in, js, press, save, screen
 from ui.app import Desktop
 from ui.stats import format_buffer, format_rate
 
@@ -52,17 +52,6 @@ class Recorder:
     def of(self, kind: type) -> list:
         with self._lock:
             return [e for e in self.events if isinstance(e, kind)]
-
-
-def find(root: QQuickItem | QQuickWindow, name: str) -> QQuickItem:
-    """The visual item called ``name`` (delegates included), searched through child items."""
-    stack = [root.contentItem() if isinstance(root, QQuickWindow) else root]
-    while stack:
-        node = stack.pop()
-        if node.objectName() == name:
-            return node
-        stack.extend(node.childItems())
-    raise AssertionError(f"no QML item named {name!r}")
 
 
 def stat(desktop: Desktop, key: str) -> str:
@@ -135,7 +124,7 @@ def choices(menu: QQuickItem) -> list[tuple[str, str, bool]]:
     return [(c["code"], c["name"], c["current"]) for c in js(menu.property("choices"))]
 
 
-def move_to(qtbot, window: QQuickWindow, menu: QQuickItem, code: str) -> None:
+def move_to(window: QQuickWindow, menu: QQuickItem, code: str) -> None:
     """Up/Down in an open menu until ``code`` is highlighted."""
     codes = [c for c, _, _ in choices(menu)]
     listing = find(menu, menu.objectName() + "List")
@@ -165,7 +154,7 @@ def test_audio_and_subtitle_menus_list_the_languages_and_switch_the_player(
     assert choices(audio_menu) == [(code, names[code], code == first.language) for code in AUDIO]
     # Arrows move in the menu, never seek behind it.
     before = desktop.playback.property("position")
-    move_to(qtbot, window, audio_menu, "de")
+    move_to(window, audio_menu, "de")
     press(window, Qt.Key.Key_Right)
     qtbot.wait(600)
     assert desktop.playback.property("position") < before + 5
@@ -190,7 +179,7 @@ def test_audio_and_subtitle_menus_list_the_languages_and_switch_the_player(
     press(window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: shown(subtitle_menu), timeout=TIMEOUT_MS)
     assert choices(subtitle_menu) == [("off", "Off", True), ("en", "English", False), ("de", "German", False)]
-    move_to(qtbot, window, subtitle_menu, "en")
+    move_to(window, subtitle_menu, "en")
     save(window.grabWindow(), screenshots, "player-subtitle-menu")
     press(window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: tracks.property("subtitleCurrent") == "en", timeout=TIMEOUT_MS)
@@ -206,7 +195,7 @@ def test_audio_and_subtitle_menus_list_the_languages_and_switch_the_player(
     press(window, Qt.Key.Key_S)
     qtbot.waitUntil(lambda: shown(subtitle_menu), timeout=TIMEOUT_MS)
     assert find(subtitle_menu, "subtitleMenuList").property("currentIndex") == 1
-    move_to(qtbot, window, subtitle_menu, "off")
+    move_to(window, subtitle_menu, "off")
     press(window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: tracks.property("subtitleCurrent") == "off", timeout=TIMEOUT_MS)
     assert [(e.kind, e.language) for e in recorder.of(TrackSelected) if e.kind == "text"] == [

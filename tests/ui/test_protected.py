@@ -1,12 +1,11 @@
 """Protected titles in the desktop app: an encrypted title plays (keys from the license server,
 decrypted by the player core, drawn by mpv), and a refused licence is shown in words.
 
-Each test runs its own backend on the current quick library (the refusal needs one started with
-``--no-license``); the window, mpv and the keys are real."""
+The refusal runs a backend of its own, started with ``--no-license``; the window, mpv and the
+keys are real."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,44 +13,24 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from server.content import build
 from tests.license.servers import run_backend
 from ui.app import Desktop
 
 TIMEOUT_MS = 30_000
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def current_library() -> Path:
-    """The quick library with its protected titles (rebuilt if an older build is in place)."""
-    path = Path(os.environ.get("MARQUEE_TEST_DATA") or ROOT / ".data" / "quick")
-    build(path, quick=True)
-    return path
-
-
-def desktop_on(qapp, url: str) -> Iterator[Desktop]:
-    app = Desktop(url, audio_output="null")
-    try:
-        yield app
-    finally:
-        app.close()
 
 
 @pytest.fixture
-def protected_desktop(qapp, current_library: Path, tmp_path: Path) -> Iterator[Desktop]:
-    with run_backend(current_library, tmp_path / "marquee.db") as url:
-        yield from desktop_on(qapp, url)
+def refusing_desktop(qapp, library: Path, tmp_path: Path) -> Iterator[Desktop]:
+    """The app on a backend that refuses every licence."""
+    with run_backend(library, tmp_path / "marquee.db", "--no-license") as url:
+        app = Desktop(url, audio_output="null")
+        try:
+            yield app
+        finally:
+            app.close()
 
 
-@pytest.fixture
-def refusing_desktop(qapp, current_library: Path, tmp_path: Path) -> Iterator[Desktop]:
-    with run_backend(current_library, tmp_path / "marquee.db", "--no-license") as url:
-        yield from desktop_on(qapp, url)
-
-
-def test_an_encrypted_title_plays_and_its_position_advances(qtbot, protected_desktop: Desktop) -> None:
-    desktop = protected_desktop
+def test_an_encrypted_title_plays_and_its_position_advances(qtbot, desktop: Desktop) -> None:
     desktop.play("the-cipher-garden")  # cbcs: video 1:9 pattern, audio whole blocks
     qtbot.waitUntil(lambda: desktop.window.property("currentPage") == "player", timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: desktop.playback.property("position") > 1.0, timeout=TIMEOUT_MS)
