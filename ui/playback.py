@@ -214,8 +214,10 @@ class Playback(QObject):
         if not self._title_id:
             return  # the viewer left; late events of the old title change nothing
         if not self._current:
-            # Until the player starts loading this title (it always goes idle, then loading),
-            # what arrives is the previous title's last words.
+            # Before the player starts loading this title (it goes idle, then loading), what
+            # arrives is the previous title's last words. Events carry no title, so a title
+            # replaced before its own loading was reported can still leak a few; this keeps
+            # the common case (one title after another) clean.
             self._current = isinstance(event, StateChanged) and event.state is State.LOADING
             if not self._current:
                 return
