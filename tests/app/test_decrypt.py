@@ -4,7 +4,6 @@ clear clip they were made from (decoded by ffmpeg), and every failure one clear 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,19 +11,10 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from server.content import build
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEO = "480p-1500k"
 AUDIO = "audio-aac-128k"
-
-
-@pytest.fixture(scope="module")
-def current_library() -> Path:
-    """The quick library with its protected titles (rebuilt if an older build is in place)."""
-    path = Path(os.environ.get("MARQUEE_TEST_DATA") or ROOT / ".data" / "quick")
-    build(path, quick=True)
-    return path
 
 
 def title_keys(library: Path, title_id: str) -> list[str]:
@@ -64,9 +54,9 @@ def run(*args: str | Path) -> int:
 
 @pytest.mark.parametrize("title_id", ["sealed-orders", "the-cipher-garden"])
 def test_segment_with_its_init_decrypts_to_the_clear_frames(
-        current_library: Path, tmp_path: Path, title_id: str) -> None:
-    encrypted, clear = protected_clip(current_library, title_id)
-    keys = [a for k in title_keys(current_library, title_id) for a in ("--key", k)]
+        library: Path, tmp_path: Path, title_id: str) -> None:
+    encrypted, clear = protected_clip(library, title_id)
+    keys = [a for k in title_keys(library, title_id) for a in ("--key", k)]
     init = encrypted / VIDEO / "init.mp4"
     assert run(*keys, init, tmp_path / "init.mp4") == 0  # the init alone: a whole (empty) file
     assert run(*keys, "--init", init, encrypted / VIDEO / "2.m4s", tmp_path / "2.m4s") == 0
@@ -80,10 +70,10 @@ def test_segment_with_its_init_decrypts_to_the_clear_frames(
 
 @pytest.mark.parametrize("rendition", [VIDEO, AUDIO])
 def test_whole_fragmented_file_round_trip_through_the_command(
-        current_library: Path, tmp_path: Path, rendition: str) -> None:
+        library: Path, tmp_path: Path, rendition: str) -> None:
     """The installed command in its own process; cbcs video (1:9 pattern) and audio (whole blocks)."""
-    encrypted, clear = protected_clip(current_library, "the-cipher-garden")
-    keys = [a for k in title_keys(current_library, "the-cipher-garden") for a in ("--key", k)]
+    encrypted, clear = protected_clip(library, "the-cipher-garden")
+    keys = [a for k in title_keys(library, "the-cipher-garden") for a in ("--key", k)]
     source = whole_file(encrypted / rendition, tmp_path / "protected.mp4")
     command = [sys.executable, "-m", "app.cli", "decrypt", *keys, str(source), str(tmp_path / "clear.mp4")]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -100,9 +90,9 @@ def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-def test_a_missing_key_names_the_kid(current_library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    encrypted, _ = protected_clip(current_library, "sealed-orders")
-    video_key, audio_key = title_keys(current_library, "sealed-orders")
+def test_a_missing_key_names_the_kid(library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    encrypted, _ = protected_clip(library, "sealed-orders")
+    video_key, audio_key = title_keys(library, "sealed-orders")
     out = tmp_path / "clear.mp4"
     assert run("--key", audio_key, whole_file(encrypted / VIDEO, tmp_path / "in.mp4"), out) == 1
     line = one_error_line(capsys)
@@ -112,10 +102,10 @@ def test_a_missing_key_names_the_kid(current_library: Path, tmp_path: Path, caps
     assert not out.exists() and not list(tmp_path.glob("*.part"))  # nothing half-written
 
 
-def test_truncated_and_unparsable_files(current_library: Path, tmp_path: Path,
+def test_truncated_and_unparsable_files(library: Path, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    encrypted, _ = protected_clip(current_library, "sealed-orders")
-    keys = [a for k in title_keys(current_library, "sealed-orders") for a in ("--key", k)]
+    encrypted, _ = protected_clip(library, "sealed-orders")
+    keys = [a for k in title_keys(library, "sealed-orders") for a in ("--key", k)]
     whole = whole_file(encrypted / VIDEO, tmp_path / "in.mp4").read_bytes()
     segment = (encrypted / VIDEO / "1.m4s").read_bytes()
     cases = {
@@ -143,10 +133,10 @@ def test_truncated_and_unparsable_files(current_library: Path, tmp_path: Path,
     assert "holds no media fragment (moof)" in one_error_line(capsys)
 
 
-def test_unreadable_input_unwritable_output_and_bad_keys(current_library: Path, tmp_path: Path,
+def test_unreadable_input_unwritable_output_and_bad_keys(library: Path, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    encrypted, _ = protected_clip(current_library, "sealed-orders")
-    keys = [a for k in title_keys(current_library, "sealed-orders") for a in ("--key", k)]
+    encrypted, _ = protected_clip(library, "sealed-orders")
+    keys = [a for k in title_keys(library, "sealed-orders") for a in ("--key", k)]
     segment, init = encrypted / VIDEO / "1.m4s", encrypted / VIDEO / "init.mp4"
     assert run(*keys, tmp_path / "absent.mp4", tmp_path / "out.mp4") == 1
     assert f"cannot read input {tmp_path / 'absent.mp4'}: No such file or directory" in one_error_line(capsys)
