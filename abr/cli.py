@@ -11,13 +11,13 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
 from abr.registry import NAMES
-from abr.sim.compare import OPTIMAL, Summary, TraceResult, run, summarise, trace_rows
+from abr.sim.compare import OPTIMAL, Model, Summary, TraceResult, run, summarise, trace_rows
 from abr.sim.manifest import read_video
 from abr.sim.pensieve import CHUNKS, PensieveModel
 from abr.sim.plots import write_plots
@@ -25,7 +25,7 @@ from abr.sim.traces import TraceError, read_traces
 from abr.sim.video import PENSIEVE_LADDER_BPS, PENSIEVE_SEGMENT_S, Video, VideoError
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="marquee abr", description="Headless ABR evaluation on network traces.")
     commands = parser.add_subparsers(dest="command", required=True)
     sim = commands.add_parser("simulate", help="compare algorithms over recorded traces")
@@ -34,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--video", metavar="SPEC",
                      help="Pensieve size directory, Sabre video JSON, or DASH/HLS manifest "
                           "(default: 48 x 4 s segments of Pensieve's ladder at nominal size)")
-    sim.add_argument("--model", choices=["pensieve"], default="pensieve", help="simulator semantics")
+    sim.add_argument("--model", choices=list(models), default="pensieve",
+                     help="simulator semantics: pensieve (Pensieve's chunk-level model)"
+                          + (", player (the player core's scheduler on a virtual clock)" if "player" in models else ""))
     sim.add_argument("--algorithms", default="all", help=f"comma-separated, or 'all' ({','.join(NAMES)})")
     sim.add_argument("--optimal", action="store_true", help="also compute the offline QoE_lin optimum")
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
@@ -94,7 +96,7 @@ def report(results: Sequence[TraceResult], names: Sequence[str]) -> dict[str, ob
     }
 
 
-def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models: Mapping[str, Model]) -> int:
     names = _algorithms(args.algorithms)
     traces = read_traces(args.traces)
     if not traces:
@@ -104,7 +106,7 @@ def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         video = Video.nominal("pensieve-nominal", list(PENSIEVE_LADDER_BPS), PENSIEVE_SEGMENT_S, CHUNKS)
     started = time.perf_counter()
-    results = run(traces, video, names, with_optimal=args.optimal, model=PensieveModel(), jobs=args.jobs,
+    results = run(traces, video, names, with_optimal=args.optimal, model=models[args.model], jobs=args.jobs,
                   progress=_ProgressBar(err))
     err.write(f"{len(traces)} traces x {len(names)} algorithms{' + optimum' if args.optimal else ''} "
               f"in {time.perf_counter() - started:.1f} s\n")
@@ -121,11 +123,14 @@ def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Entry point of ``marquee abr``; returns the process exit status."""
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+         models: Mapping[str, Model] | None = None) -> int:
+    """Entry point of ``marquee abr simulate``; returns the process exit status. ``models`` adds
+    simulation models beyond Pensieve's (the app passes the player core's)."""
+    models = {"pensieve": PensieveModel(), **(models or {})}
+    args = _parser(list(models)).parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
-        return simulate_command(args, out, err)
+        return simulate_command(args, out, err, models)
     except (TraceError, VideoError, ValueError) as exc:
         err.write(f"marquee abr: {exc}\n")
         return 2

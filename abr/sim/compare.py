@@ -12,18 +12,32 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
+from typing import Protocol
 
 import numpy as np
 
+from abr.api import Abr
 from abr.qoe import SessionMetrics
 from abr.registry import create
 from abr.sim.optimal import optimal
-from abr.sim.pensieve import PensieveModel, simulate
+from abr.sim.pensieve import PensieveModel
 from abr.sim.session import Session
 from abr.sim.traces import Trace
 from abr.sim.video import Video
 
 OPTIMAL = "optimal"
+
+
+class Model(Protocol):
+    """A simulation model: how a session of an algorithm over a trace plays out.
+
+    :class:`PensieveModel` is Pensieve's chunk-level semantics; the player core offers a
+    ``player`` model (its own scheduler on a virtual clock) through the same interface.
+    """
+
+    name: str
+
+    def simulate(self, abr: Abr, trace: Trace, video: Video) -> Session: ...
 
 
 @dataclass(frozen=True)
@@ -48,10 +62,10 @@ class Summary:
 
 
 _video: Video | None = None
-_model: PensieveModel | None = None
+_model: Model | None = None
 
 
-def _init(video: Video, model: PensieveModel) -> None:
+def _init(video: Video, model: Model) -> None:
     global _video, _model
     _video, _model = video, model
 
@@ -59,10 +73,11 @@ def _init(video: Video, model: PensieveModel) -> None:
 def _run_one(job: tuple[Trace, tuple[str, ...], bool]) -> TraceResult:
     trace, algorithms, with_optimal = job
     assert _video is not None and _model is not None, "worker not initialised"
-    sessions = {name: simulate(create(name), trace, _video, _model) for name in algorithms}
+    sessions = {name: _model.simulate(create(name), trace, _video) for name in algorithms}
     bound = None
     if with_optimal:
-        best = optimal(trace, _video, _model)
+        # The optimum is defined over Pensieve's chunk-level semantics, whatever the model.
+        best = optimal(trace, _video, _model if isinstance(_model, PensieveModel) else PensieveModel())
         sessions[OPTIMAL] = best.session
         bound = best.upper_bound
     metrics = {name: session.metrics() for name, session in sessions.items()}
@@ -75,7 +90,7 @@ def run(
     algorithms: Sequence[str],
     *,
     with_optimal: bool = False,
-    model: PensieveModel = PensieveModel(),
+    model: Model = PensieveModel(),
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[TraceResult]:

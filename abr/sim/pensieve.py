@@ -51,6 +51,10 @@ class PensieveModel:
 
     name = "pensieve"
 
+    def simulate(self, abr: Abr, trace: Trace, video: Video) -> Session:
+        """One session under this model (the interface every simulation model offers)."""
+        return simulate(abr, trace, video, self)
+
 
 class TraceClock:
     """Position in a looping trace, advanced by transfers and sleeps as the reference does."""
