@@ -7,13 +7,17 @@ of the video. Short-horizon controllers (RobustMPC) instead chase each new predi
 and they end sessions with a full, wasted buffer. So ``marquee`` plans to the end (or a long
 horizon), closed-loop, against the *spread* of recent throughput rather than one number:
 
-* throughput model: each future download sees a throughput drawn from the last ``window``
-  measurements (scaled by ``throughput_scale`` for margin), independently per segment; the
-  controller re-plans after every download, so it reacts when the link really changes;
+* throughput model: each future download takes the mean recent request latency plus its size over
+  a throughput drawn from the last ``window`` measurements (transfer time only, latency excluded,
+  so segments of any size are predicted alike), independently per segment; recent measurements
+  weigh more (``sample_half_life``), a measurement more than ``change_ratio`` away from their
+  harmonic mean starts the memory afresh (the link changed: a slow past must not hold back a fast
+  present, nor a fast past hide a collapse), and all are scaled down by a margin that grows with
+  their spread (:meth:`Marquee.scale`); the controller re-plans after every download;
 * state: buffer level on a ``buffer_step_s`` grid (capped at the scheduler's buffer target) and the
   previous rendition; value = expected QoE_lin to the end: bitrate in Mbit/s, minus 4.3 per second of
-  rebuffering, minus ``switch_weight`` times each bitrate change (a weight above QoE_lin's 1 damps
-  switches made on noise);
+  rebuffering, minus ``switch_weight`` times each bitrate change (QoE_lin's 1 by default; a larger
+  weight damps switches made on noise);
 * backward induction over the remaining segments (at most ``horizon``; beyond it a buffer of up to
   ``terminal_cap_s`` is worth ``terminal_value`` per second), then the best first rendition is taken;
 * sizes: the real sizes of the next ``exact_sizes`` segments where the scheduler knows them, the
@@ -41,18 +45,27 @@ class Marquee(Abr):
     def __init__(
         self,
         window: int = 10,
-        throughput_scale: float = 0.8,
-        switch_weight: float = 2.0,
-        buffer_step_s: float = 1.0,
+        sample_half_life: float | None = 2.0,
+        change_ratio: float | None = 3.0,
+        variability_margin: float = 0.75,
+        throughput_scale: float = 1.0,
+        min_scale: float = 0.5,
+        switch_weight: float = 1.0,
+        buffer_step_s: float = 2.0,
         horizon: int = 48,
         exact_sizes: int = 5,
         terminal_value: float = 0.6,
         terminal_cap_s: float = 20.0,
         rebuffer_penalty: float = REBUFFER_PENALTY,
     ) -> None:
+        """Defaults were tuned on ``pensieve_train`` and the Sabre network sets only."""
         if window < 1 or horizon < 1 or buffer_step_s <= 0 or not 0 < throughput_scale <= 1:
             raise ValueError("window and horizon must be >= 1, buffer_step_s > 0, throughput_scale in (0, 1]")
         self.throughput_scale = throughput_scale
+        self.variability_margin = variability_margin
+        self.min_scale = min_scale
+        self.sample_half_life = sample_half_life
+        self.change_ratio = change_ratio
         self.switch_weight = switch_weight
         self.buffer_step_s = buffer_step_s
         self.horizon = horizon
@@ -61,10 +74,15 @@ class Marquee(Abr):
         self.terminal_cap_s = terminal_cap_s
         self.rebuffer_penalty = rebuffer_penalty
         self._samples: deque[float] = deque(maxlen=window)
+        self._latencies: deque[float] = deque(maxlen=window)
 
     def on_download(self, download: Download) -> None:
-        if download.throughput_bps > 0:
-            self._samples.append(download.throughput_bps)
+        transfer_s = download.elapsed_s - download.latency_s
+        if download.size_bytes > 0 and transfer_s > 0:
+            sample = download.size_bytes * 8 / transfer_s
+            self._note_change(sample)
+            self._samples.append(sample)
+            self._latencies.append(download.latency_s)
 
     def choose(self, ctx: Context) -> Decision:
         if not self._samples:
@@ -72,9 +90,38 @@ class Marquee(Abr):
         values = self.first_step_values(ctx)
         return Decision(int(np.argmax(values)), "plan")
 
+    def _note_change(self, sample: float) -> None:
+        """Forget the measurements before one that lies ``change_ratio`` or more away from their
+        harmonic mean: the link changed, and a slow past must not hold back a fast present, nor a
+        fast past hide a collapse."""
+        if self.change_ratio is None or not self._samples:
+            return
+        typical = len(self._samples) / sum(1.0 / s for s in self._samples)
+        if not 1.0 / self.change_ratio < sample / typical < self.change_ratio:
+            self._samples.clear()
+            self._latencies.clear()
+
+    def scale(self) -> float:
+        """Margin applied to the measured throughputs: narrower on a steady link, where the spread
+        of the samples already says how much to fear, wider on a volatile one, where drops persist
+        longer than independent draws suggest."""
+        samples = np.asarray(self._samples)
+        variation = float(samples.std() / samples.mean()) if len(samples) > 1 else 0.0
+        return min(self.throughput_scale, max(self.min_scale, 1.0 - self.variability_margin * variation))
+
+    def sample_weights(self) -> np.ndarray:
+        """Probability of each remembered throughput (oldest first): recent ones count more when a
+        half-life (in downloads) is set, so a lasting change of the link is believed sooner."""
+        count = len(self._samples)
+        if self.sample_half_life is None:
+            return np.full(count, 1.0 / count)
+        weights = 0.5 ** (np.arange(count - 1, -1, -1) / self.sample_half_life)
+        return weights / weights.sum()
+
     def first_step_values(self, ctx: Context) -> np.ndarray:
         """Expected QoE_lin to the end of the plan for each rendition of the next segment."""
-        throughput = np.asarray(self._samples) * self.throughput_scale
+        throughput = np.asarray(self._samples) * self.scale()
+        weights = self.sample_weights()
         rates = np.array([r.bitrate_bps / 1e6 for r in ctx.ladder])
         count = len(rates)
         ends = ctx.segments_left is not None and ctx.segments_left + 1 <= self.horizon
@@ -91,40 +138,41 @@ class Marquee(Abr):
         nominal = None
         for k in range(steps - 1, 0, -1):
             if k < self.exact_sizes or nominal is None:
-                transition = self._transition(ctx, k, grid, throughput, cap, cells)
+                transition = self._transition(ctx, k, grid, throughput, weights, cap, cells)
                 if k >= self.exact_sizes:
                     nominal = transition
             else:
                 transition = nominal
             expected = self._expected(transition, value, rates)  # [buffer, next]
             value = (expected[:, None, :] - switch[None, :, :]).max(axis=2)  # [buffer, previous]
-        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), throughput, cap, cells)
+        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), throughput, weights, cap, cells)
         expected = self._expected(first, value, rates)[0]
         previous = ctx.last_rendition
         return expected if previous is None else expected - switch[previous]
 
     def _transition(self, ctx: Context, ahead: int, buffer: np.ndarray, throughput: np.ndarray,
-                    cap: float, cells: int) -> tuple[np.ndarray, np.ndarray]:
+                    weights: np.ndarray, cap: float, cells: int) -> tuple[np.ndarray, np.ndarray]:
         """For segment ``ahead`` fetched from each buffer level at each rendition: the mean stall
         [buffer, rendition], and the linear operator [rendition, buffer, cell] giving the expected
-        value of the next state from values on the buffer grid (throughput samples equally likely,
-        linear interpolation between cells)."""
+        value of the next state from values on the buffer grid (throughput samples with their
+        ``weights``, linear interpolation between cells)."""
         ladder = ctx.ladder
         if ahead < self.exact_sizes:
             bits = np.array([segment_bits(ctx, ahead, r) for r in range(len(ladder))])
         else:
             bits = np.array([r.bitrate_bps * ctx.segment_duration_s for r in ladder])
-        seconds = bits[None, :, None] / throughput[None, None, :]  # [buffer, rendition, sample]
+        latency = sum(self._latencies) / len(self._latencies)
+        seconds = bits[None, :, None] / throughput[None, None, :] + latency  # [buffer, rendition, sample]
         have = buffer[:, None, None]
-        stall = np.maximum(seconds - have, 0.0).mean(axis=2)
+        stall = np.maximum(seconds - have, 0.0) @ weights
         after = np.minimum(np.maximum(have - seconds, 0.0) + ctx.segment_duration_s, cap)
         position = after * ((cells - 1) / cap)
         low = np.minimum(position.astype(np.intp), cells - 2)
-        upper_weight = (position - low) / len(throughput)
+        upper_weight = (position - low) * weights
         rows, count = len(buffer), len(ladder)
         index = ((np.arange(count)[None, :, None] * rows + np.arange(rows)[:, None, None]) * cells + low).ravel()
         size = count * rows * cells
-        operator = (np.bincount(index, (1.0 / len(throughput) - upper_weight).ravel(), size)
+        operator = (np.bincount(index, (weights - upper_weight).ravel(), size)
                     + np.bincount(index + 1, upper_weight.ravel(), size))
         return stall, operator.reshape(count, rows, cells)
 
