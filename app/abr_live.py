@@ -61,7 +61,7 @@ def unshape(catalog_url: str) -> None:
 
 
 def play_under_trace(catalog_url: str, target: str, trace: Trace, *, algorithm: str = "marquee",
-                     fmt: str = "dash", timeout_s: float = 600.0) -> LiveRun:
+                     fmt: str | None = None, timeout_s: float = 600.0) -> LiveRun:
     """Play ``target`` (title id or manifest URL on that backend) to the end under ``trace``."""
     if target.startswith(("http://", "https://")):
         url = target

@@ -90,15 +90,19 @@ class PlaybackInfo:
     collector_url: str | None
     resume_s: float
 
-    def manifest(self, fmt: str) -> str:
-        """The manifest URL for ``fmt`` ("dash" or "hls")."""
-        try:
-            return self.manifests[fmt]
-        except KeyError:
-            have = ", ".join(sorted(self.manifests)) or "none"
-            raise CatalogError(
-                f"title {self.title_id!r} has no {fmt!r} manifest (has: {have})"
-            ) from None
+    def manifest(self, fmt: str | None = None) -> str:
+        """The manifest URL for ``fmt`` ("dash" or "hls"); with None, DASH where the title has
+        it, else HLS (some titles are published in one format only)."""
+        for candidate in (fmt,) if fmt else ("dash", "hls"):
+            url = self.manifests.get(candidate)
+            if url:
+                return url
+        have = ", ".join(sorted(k for k, v in self.manifests.items() if v)) or "none"
+        wanted = repr(fmt) if fmt else "playable"
+        raise CatalogError(f"title {self.title_id!r} has no {wanted} manifest (has: {have})")
+
+    def format_of(self, url: str) -> str:
+        return next(k for k, v in self.manifests.items() if v == url)
 
 
 class CatalogClient:

@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--headless", action="store_true", help="no window: print progress and a summary")
     play.add_argument("--duration", type=float, metavar="S", help="stop after S seconds of playback")
     play.add_argument("--json", action="store_true", help="print one JSON summary object at the end")
-    play.add_argument("--format", choices=("dash", "hls"), default="dash", help="which manifest of a title")
+    play.add_argument("--format", choices=("dash", "hls"), default=None,
+                      help="which manifest of a title (default: DASH where it has one, else HLS)")
     play.add_argument("--start", type=float, metavar="S", help="start position (default: resume point)")
     play.add_argument("--audio", metavar="LANG", help="audio language (default: the system's, else the first)")
     play.add_argument("--subtitles", metavar="LANG|off", default="off", help="subtitle language, or off")
@@ -91,6 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False, prefix_chars="\0")
     sub.add_parser("content", help="build the demo library (see marquee content build --help)",
                    add_help=False, prefix_chars="\0")
+    sub.add_parser("abr", help="ABR on recorded traces: marquee abr simulate --help, marquee abr live --help",
+                   add_help=False, prefix_chars="\0")
+    return parser
+
+
+def build_live_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="marquee abr live",
+                     description="Play a title with the real player while the origin follows a network trace.")
+    parser.add_argument("--trace", required=True, type=Path, metavar="FILE",
+                        help="network trace (Pensieve cooked, Mahimahi or Sabre JSON)")
+    parser.add_argument("target", metavar="TARGET", help="catalog title id, or a manifest URL on that backend")
+    parser.add_argument("--algorithm", default="marquee", metavar="NAME", help="ABR algorithm (default: marquee)")
+    parser.add_argument("--format", choices=("dash", "hls"), default=None,
+                        help="which manifest of a title (default: DASH where it has one, else HLS)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    _catalog_options(parser, suppress=False)
     return parser
 
 
@@ -105,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server.content.cli import main as content_main
 
         return content_main(args_list[1:])
+    if args_list[:2] == ["abr", "live"]:
+        return _abr_live(build_live_parser().parse_args(args_list[2:]))
+    if args_list[:1] == ["abr"]:
+        from abr.cli import main as abr_main
+        from player.sessions import PlayerModel
+
+        return abr_main(args_list[1:], models={"player": PlayerModel()})
     args = build_parser().parse_args(args_list)
     try:
         if args.command == "play":
@@ -166,8 +190,6 @@ def _list_catalog(args: argparse.Namespace) -> int:
 def _play(args: argparse.Namespace) -> int:
     is_url = args.target.startswith(("http://", "https://"))
     if not args.headless and has_display():
-        if is_url:
-            raise UserError("a manifest URL plays headless only for now: add --headless")
         with catalog_url(args) as url:
             from ui.app import run as run_ui
 
@@ -208,6 +230,31 @@ def _print_summary(report: PlaybackReport) -> None:
     )
     for error in s["errors"]:
         print(f"error: {error}", file=sys.stderr)
+
+
+def _abr_live(args: argparse.Namespace) -> int:
+    from abr.sim.traces import TraceError, read_trace
+    from app.abr_live import LiveRunError, play_under_trace
+
+    try:
+        trace = read_trace(args.trace)
+        with catalog_url(args) as url:
+            run = play_under_trace(url, args.target, trace, algorithm=args.algorithm, fmt=args.format)
+    except (TraceError, LiveRunError, UserError, CatalogError, BackendError, ValueError) as exc:
+        print(f"marquee abr live: {exc}", file=sys.stderr)
+        return 1
+    metrics = run.session.metrics()
+    document = {"trace": trace.name, "algorithm": args.algorithm, "qoe_lin": metrics.qoe_lin,
+                "bitrate_kbps_mean": metrics.bitrate_kbps_mean, "rebuffer_ratio": metrics.rebuffer_ratio,
+                "switches_per_min": metrics.switches_per_min, "startup_ms": run.report.startup_ms,
+                "renditions": [c.rendition for c in run.session.chunks]}
+    if args.json:
+        print(json.dumps(document))
+    else:
+        print(f"{args.algorithm} on {trace.name}: QoE_lin {metrics.qoe_lin:.2f}, {metrics.bitrate_kbps_mean:.0f} kbit/s, "
+              f"rebuffering {100 * metrics.rebuffer_ratio:.2f} %, {metrics.switches_per_min:.2f} switches/min, "
+              f"startup {run.report.startup_ms:.0f} ms")
+    return 0
 
 
 def _decrypt(args: argparse.Namespace) -> int:

@@ -42,7 +42,7 @@ def play_headless(
     catalog: CatalogClient | None,
     target: str,
     *,
-    fmt: str = "dash",
+    fmt: str | None = None,
     start_s: float | None = None,
     duration_s: float | None = None,
     abr: str | None = None,

@@ -59,7 +59,8 @@ class PlaybackReport:
 
     def _add(self, event: PlayerEvent) -> None:
         if isinstance(event, Loaded):
-            self.url, self.format, self.duration_s = event.url, event.format, event.duration_s
+            # The query may carry a playback token: not for printing.
+            self.url, self.format, self.duration_s = event.url.split("?", 1)[0], event.format, event.duration_s
         elif isinstance(event, FirstFrame):
             if event.after_seek:
                 self.seek_ms.append(event.startup_ms)

@@ -48,13 +48,15 @@ class PlaybackSession:
         self._lock = threading.Lock()
         player.add_listener(self._on_event)
 
-    def start(self, title_id: str, *, fmt: str = "dash", from_start: bool = False,
+    def start(self, title_id: str, *, fmt: str | None = None, from_start: bool = False,
               start_s: float | None = None) -> PlaybackInfo:
-        """Fetch playback info for ``title_id`` and start playing; raises CatalogError."""
+        """Fetch playback info for ``title_id`` and start playing its ``fmt`` manifest (None: DASH
+        if the title has it, else HLS); raises CatalogError."""
         requested_at = (time.time(), time.monotonic())
         self._end_qoe()  # a start without a stop ends the previous session's report
         info = self.catalog.playback(title_id)
         url = info.manifest(fmt)
+        fmt = info.format_of(url)
         start = start_s if start_s is not None else (0.0 if from_start else info.resume_s)
         session_id = str(uuid.uuid4())
         qoe = self.telemetry.start_session(

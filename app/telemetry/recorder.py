@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from app.report import PlaybackReport
 from player.events import (
@@ -25,6 +25,7 @@ from player.events import (
     State,
     StateChanged,
     Stats,
+    TrackSelected,
 )
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class QoeSession:
         self._buffer = 0.0
         self._last_heartbeat = requested_at[1]
         self._paused_at: float | None = None
+        self._tracks: dict[str, str | None] = {"audio": None, "subtitle": None}
         self._emit("play_requested", ts=requested_at[0], start_s=_s(start_s),
                    format="hls" if fmt == "hls" else "dash")
 
@@ -92,19 +94,14 @@ class QoeSession:
                        buffer_s=_s(self._buffer))
         elif isinstance(event, StateChanged):
             self._state_changed(event.state)
+        elif isinstance(event, TrackSelected):
+            self._track_selected(event)
         elif isinstance(event, PlayerError):
             self._emit("error", code=event.code[:64] or "unknown", message=event.message[:1000], fatal=event.fatal,
                        position_s=_s(self._position))
         elif isinstance(event, DecodeError):
             self._emit("error", code="decode", message=event.message[:1000], fatal=False,
                        position_s=_s(event.position_s))
-
-    def track_changed(self, media: Literal["audio", "subtitle"], from_track: str | None,
-                      to_track: str | None) -> None:
-        """The viewer picked another audio or subtitle track (the player does not see this)."""
-        if not self._ended:
-            self._emit("track_change", media=media, **{"from": from_track, "to": to_track},
-                       position_s=_s(self._position))
 
     def end(self) -> dict[str, Any]:
         """Record ``session_end`` with the summary metrics (once) and return the summary."""
@@ -127,6 +124,16 @@ class QoeSession:
             paused_ms = (time.monotonic() - self._paused_at) * 1000
             self._paused_at = None
             self._emit("resume", position_s=_s(self._position), paused_ms=round(paused_ms, 1))
+
+    def _track_selected(self, event: TrackSelected) -> None:
+        """The first choice (from None) and every change after it; subtitles "off" are None."""
+        media = "subtitle" if event.kind == "text" else "audio"
+        chosen = None if event.kind == "text" and event.language == "off" else event.language[:64]
+        previous = self._tracks[media]
+        if chosen != previous:
+            self._tracks[media] = chosen
+            self._emit("track_change", media=media, **{"from": previous, "to": chosen},
+                       position_s=_s(self._position))
 
     def _heartbeat(self, stats: Stats) -> None:
         now = time.monotonic()
