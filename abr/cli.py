@@ -73,11 +73,14 @@ class _ProgressBar:
         self.stream.flush()
 
 
-def format_table(summary: dict[str, Summary], optimum_mean: float | None) -> str:
+def format_table(summary: dict[str, Summary], optimum_mean: float | None,
+                 shares: dict[str, float] | None = None) -> str:
+    """The comparison table; ``shares`` overrides each algorithm's share of the optimum."""
     header = f"{'algorithm':<11} {'QoE_lin':>8} {'p5':>8} {'kbit/s':>7} {'rebuf %':>8} {'sw/min':>7} {'% opt':>6}"
     lines = [header, "-" * len(header)]
     for name, s in summary.items():
-        share = f"{100 * s.optimal_share:6.1f}" if s.optimal_share is not None else f"{'-':>6}"
+        fraction = shares[name] if shares is not None else s.optimal_share
+        share = f"{100 * fraction:6.1f}" if fraction is not None else f"{'-':>6}"
         lines.append(f"{name:<11} {s.qoe_lin_mean:8.2f} {s.qoe_lin_p5:8.2f} {s.bitrate_kbps_mean:7.0f} "
                      f"{100 * s.rebuffer_ratio:8.2f} {s.switches_per_min:7.2f} {share}")
     if optimum_mean is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from abr.api import Context, Download, Rendition
 
 PENSIEVE_LADDER = tuple(Rendition(kbps * 1000) for kbps in (300, 750, 1200, 1850, 2850, 4300))
@@ -20,3 +23,6 @@ def download_at(throughput_bps: float, *, rendition: int = 1, seconds: float = 2
     """A download that measured ``throughput_bps`` over ``seconds``."""
     return Download(rendition=rendition, size_bytes=round(throughput_bps * seconds / 8),
                     elapsed_s=seconds, latency_s=latency_s, segment_duration_s=duration_s)
+
+TRACES = Path(os.environ.get("MARQUEE_TRACES", Path(__file__).resolve().parents[3] / "shared" / "traces"))
+"""The recorded traces and videos (``../shared/traces`` beside the repository unless overridden)."""

@@ -1,7 +1,7 @@
 import pytest
 
 from abr.bba import Bba
-from tests.abr.situations import context
+from tests.abr.situations import context, download_at
 
 
 @pytest.mark.parametrize(
@@ -13,8 +13,6 @@ def test_rendition_follows_buffer_linearly_between_reservoir_and_cushion(buffer_
 
 
 def test_throughput_is_ignored():
-    from tests.abr.situations import download_at
-
     abr = Bba()
     abr.on_download(download_at(100e6))
     assert abr.choose(context(2.0)).rendition == 0

@@ -1,12 +1,12 @@
 import io
 import json
-from pathlib import Path
 
 from abr.cli import main
 from abr.registry import NAMES
+from tests.abr.situations import TRACES
 
-HSDPA = Path("/work/shared/traces/pensieve_hsdpa_test")
-VIDEO = "/work/shared/traces/pensieve_video"
+HSDPA = TRACES / "pensieve_hsdpa_test"
+VIDEO = str(TRACES / "pensieve_video")
 KEYS = {"qoe_lin_mean", "qoe_lin_p5", "bitrate_kbps_mean", "rebuffer_ratio", "switches_per_min", "optimal_share"}
 
 

@@ -1,5 +1,4 @@
 import itertools
-from pathlib import Path
 
 import pytest
 
@@ -9,8 +8,8 @@ from abr.sim.optimal import Replay, optimal
 from abr.sim.pensieve import PensieveModel, simulate
 from abr.sim.traces import Trace, read_trace
 from abr.sim.video import Video
+from tests.abr.situations import TRACES
 
-TRACES = Path("/work/shared/traces")
 
 
 def brute_force(trace: Trace, video: Video, model: PensieveModel) -> float:

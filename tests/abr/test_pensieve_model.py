@@ -1,6 +1,5 @@
 """The pensieve model against hand calculations and against Pensieve's own published figures."""
 
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,8 @@ from abr.sim.manifest import read_video
 from abr.sim.pensieve import PensieveModel, simulate
 from abr.sim.traces import Trace, read_traces
 from abr.sim.video import Video
+from tests.abr.situations import TRACES
 
-TRACES = Path("/work/shared/traces")
 
 
 class Fixed(Abr):

@@ -5,6 +5,7 @@ import pytest
 from abr.sim.manifest import read_video
 from abr.sim.traces import TraceError, read_trace, read_traces, trace_files
 from abr.sim.video import VideoError
+from tests.abr.situations import TRACES
 
 
 def test_cooked_format(tmp_path):
@@ -75,13 +76,13 @@ def test_directories_are_walked_in_sorted_order_without_readmes(tmp_path):
 
 
 def test_videos_from_every_description(tmp_path):
-    pensieve = read_video("/work/shared/traces/pensieve_video")
+    pensieve = read_video(TRACES / "pensieve_video")
     assert [r.bitrate_bps for r in pensieve.ladder] == [300_000, 750_000, 1_200_000, 1_850_000, 2_850_000, 4_300_000]
     assert len(pensieve.sizes) == 49 and pensieve.sizes[0][0] == 181801
-    sabre = read_video("/work/shared/traces/sabre/video/bbb.json")
+    sabre = read_video(TRACES / "sabre/video/bbb.json")
     assert sabre.segment_duration_s == 3.0 and len(sabre.ladder) == 10 and len(sabre.sizes) == 199
     assert sabre.sizes[0][0] == 886360 // 8
-    dash = read_video("/work/shared/traces/pensieve_video/Manifest.mpd")
+    dash = read_video(TRACES / "pensieve_video/Manifest.mpd")
     assert [r.bitrate_bps for r in dash.ladder] == [r.bitrate_bps for r in pensieve.ladder]
     assert dash.segment_duration_s == pytest.approx(359408 / 90000)
     assert len(dash.sizes) == 49  # 193.68 s / 3.99 s

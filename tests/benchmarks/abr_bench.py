@@ -1,0 +1,74 @@
+"""ABR comparison on every trace set in the Pensieve model with the Pensieve video, and the targets
+of issue 3 (``python -m tests.benchmarks.abr_bench``; part of ``make bench``).
+
+For each set: every algorithm on every trace (wall time reported: this is the "seconds, not
+minutes" figure), then the offline optimum (its achieved schedule and its upper bound). The optimum
+costs about a second of CPU per trace, so on the two 1000-trace Sabre sets it runs on every 10th
+trace and the share of the optimum is taken on that same subset.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from abr.cli import format_table
+from abr.registry import NAMES
+from abr.sim.compare import OPTIMAL, run, summarise
+from abr.sim.manifest import read_video
+from abr.sim.traces import read_traces
+
+TRACES = Path(os.environ.get("MARQUEE_TRACES", Path(__file__).resolve().parents[3] / "shared" / "traces"))
+SETS = ("pensieve_hsdpa_test", "fcc_test_genet", "pensieve_train", "sabre/network/3Glogs",
+        "sabre/network/4Glogs", "sabre/network/sd_fs", "sabre/network/hd_fs")
+OPTIMUM_STRIDE = {"sabre/network/sd_fs": 10, "sabre/network/hd_fs": 10}
+TARGETS = {"pensieve_hsdpa_test": 46.0, "fcc_test_genet": 53.0}
+
+
+def bench_set(name: str, video) -> list[str]:
+    traces = read_traces([TRACES / name])
+    started = time.perf_counter()
+    results = run(traces, video, NAMES)
+    elapsed = time.perf_counter() - started
+    summary = summarise(results, NAMES)
+    stride = OPTIMUM_STRIDE.get(name, 1)
+    subset = traces[::stride]
+    started = time.perf_counter()
+    optimum = run(subset, video, [], with_optimal=True)
+    optimum_elapsed = time.perf_counter() - started
+    best = np.array([r.metrics[OPTIMAL].qoe_lin for r in optimum])
+    bound = np.array([r.optimal_upper_bound for r in optimum])
+    by_trace = {r.trace: r for r in results}
+    shares = {}
+    for algorithm in NAMES:
+        mean = np.mean([by_trace[r.trace].metrics[algorithm].qoe_lin for r in optimum])
+        shares[algorithm] = mean / best.mean()
+    lines = [f"--- {name}: {len(traces)} traces, {len(NAMES)} algorithms in {elapsed:.1f} s; "
+             f"optimum on {len(subset)} traces in {optimum_elapsed:.1f} s ---",
+             *format_table(summary, None, shares).splitlines(),
+             f"optimal     {best.mean():8.2f}   (upper bound {bound.mean():.2f}, "
+             f"gap {100 * (bound.mean() / best.mean() - 1):.2f} %; % opt is over these {len(subset)} traces)"]
+    marquee, robust = summary["marquee"].qoe_lin_mean, summary["robustmpc"].qoe_lin_mean
+    checks = [f"marquee >= robustmpc: {'yes' if marquee >= robust else 'NO'} ({marquee:.2f} vs {robust:.2f})",
+              f"marquee >= 90 % of optimum: {'yes' if shares['marquee'] >= 0.9 else 'NO'} ({100 * shares['marquee']:.1f} %)"]
+    if name in TARGETS:
+        checks.append(f"marquee >= {TARGETS[name]}: {'yes' if marquee >= TARGETS[name] else 'NO'}")
+    lines.append("targets: " + "; ".join(checks))
+    return lines
+
+
+def main() -> None:
+    video = read_video(TRACES / "pensieve_video")
+    started = time.perf_counter()
+    for name in SETS:
+        for line in bench_set(name, video):
+            print(line, flush=True)
+        print(flush=True)
+    print(f"total wall time {time.perf_counter() - started:.1f} s on {os.cpu_count()} cores", flush=True)
+
+
+if __name__ == "__main__":
+    main()
