@@ -25,7 +25,7 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   with any ladder, segment duration, live streams (no known end) and the real player's Context.
 
 Abandonment: a download in flight is abandoned for the highest lower rendition that would arrive
-before the buffer runs out, when the current one will not.
+before the buffer runs out, when the current one will not (:meth:`Marquee.abandon`).
 """
 
 from __future__ import annotations
@@ -183,16 +183,21 @@ class Marquee(Abr):
         return rates[None, :] - self.rebuffer_penalty * stall + future
 
     def abandon(self, ctx: Context, progress: Progress) -> int | None:
-        if progress.bytes_total is None or progress.rendition == 0 or progress.elapsed_s <= 0:
+        """Judged once a quarter of a segment duration has passed (earlier, the time to first byte
+        dominates the rate): if the rest cannot arrive before the buffer runs out at the rate seen
+        so far, fetch the highest lower rendition that can, else the lowest."""
+        if progress.bytes_total is None or progress.rendition == 0:
+            return None
+        if progress.elapsed_s < 0.25 * progress.segment_duration_s:
             return None
         rate = progress.bytes_done / progress.elapsed_s
         if rate <= 0:
-            return 0
+            return 0 if progress.elapsed_s >= ctx.buffer_s else None
         if (progress.bytes_total - progress.bytes_done) / rate <= ctx.buffer_s:
             return None
         current_bits = segment_bits(ctx, 0, progress.rendition)
-        for lower in range(progress.rendition - 1, -1, -1):
+        for lower in range(progress.rendition - 1, 0, -1):
             size = progress.bytes_total * segment_bits(ctx, 0, lower) / current_bits
-            if size / rate <= ctx.buffer_s or lower == 0:
+            if size / rate <= ctx.buffer_s:
                 return lower
         return 0

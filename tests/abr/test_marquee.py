@@ -80,6 +80,11 @@ def test_abandons_a_download_that_would_outlast_the_buffer():
     fine = Progress(rendition=5, bytes_done=1_500_000, bytes_total=2_150_000, elapsed_s=1.0, segment_duration_s=4.0)
     assert abr.abandon(ctx, fine) is None
     assert abr.abandon(ctx, Progress(5, 100_000, None, 1.0, 4.0)) is None
+    assert abr.abandon(ctx, Progress(5, 0, 2_150_000, 0.5, 4.0)) is None  # too early to judge
+    assert abr.abandon(ctx, Progress(5, 0, 2_150_000, 3.5, 4.0)) == 0  # nothing at all, buffer gone
+    # 600 kB/s: the rest (1.55 MB) needs 2.6 s > 1.5 s of buffer; at the same rate a whole segment
+    # at 2850 kbit/s (1.43 MB) needs 2.4 s, at 1850 (0.93 MB) 1.54 s, at 1200 (0.6 MB) 1.0 s
+    assert abr.abandon(context(1.5, last=5), Progress(5, 600_000, 2_150_000, 1.0, 4.0)) == 2
 
 
 def test_bad_options_are_refused():
