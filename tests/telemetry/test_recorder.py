@@ -18,6 +18,7 @@ from player.events import (
     RenditionSwitched,
     State,
     StateChanged,
+    TrackSelected,
 )
 from tests.telemetry.conftest import session_fields, stored_session, validate_stream
 
@@ -30,6 +31,7 @@ def start(telemetry: Telemetry, backend: str) -> QoeSession:
                                   start_s=12.0, ui_mode="desktop", player_config={"abr": "bola"})
     assert qoe is not None
     qoe(Loaded("http://x/master.m3u8", "hls", 60.0, (400, 200), (128,)))
+    qoe(TrackSelected("audio", "en", "English"))
     return qoe
 
 
@@ -50,7 +52,9 @@ def test_seek_track_change_and_errors(backend: str, fast_config: TelemetryConfig
         qoe(StateChanged(State.PAUSED))
         qoe(StateChanged(State.PAUSED))  # a second report of the same pause is not a second pause
         qoe(StateChanged(State.PLAYING))
-        qoe.track_changed("subtitle", None, "en")
+        qoe(TrackSelected("text", "fr", "Français"))
+        qoe(TrackSelected("text", "fr", "Français"))  # the same again: no change
+        qoe(TrackSelected("text", "off"))
         qoe(DecodeError("ffmpeg/video: h264: error while decoding MB", 41.0))
         qoe(PlayerError("mpv", "audio output failed", fatal=False))
         for second in range(41, 61):
@@ -61,13 +65,14 @@ def test_seek_track_change_and_errors(backend: str, fast_config: TelemetryConfig
         events = delivered(backend, telemetry, qoe)
     by_type = {e["type"]: e for e in events}
     assert [e["type"] for e in events] == [
-        "play_requested", "manifest_loaded", "first_frame", "rendition_switch", "seek", "pause", "resume",
-        "track_change", "error", "error", "session_end"]
+        "play_requested", "manifest_loaded", "track_change", "first_frame", "rendition_switch", "seek", "pause",
+        "resume", "track_change", "track_change", "error", "error", "session_end"]
     assert by_type["play_requested"]["start_s"] == 12.0 and by_type["play_requested"]["format"] == "hls"
     assert by_type["manifest_loaded"]["video_kbps"] == [200, 400]
     assert by_type["seek"]["position_s"] == 40.0 and by_type["seek"]["seek_ms"] == 180.0
     assert by_type["rendition_switch"]["buffer_s"] == 0.0
-    assert by_type["track_change"]["from"] is None and by_type["track_change"]["to"] == "en"
+    changes = [(e["media"], e["from"], e["to"]) for e in events if e["type"] == "track_change"]
+    assert changes == [("audio", None, "en"), ("subtitle", None, "fr"), ("subtitle", "fr", None)]
     errors = [e for e in events if e["type"] == "error"]
     assert [(e["code"], e["fatal"]) for e in errors] == [("decode", False), ("mpv", False)]
     end = events[-1]
@@ -89,7 +94,8 @@ def test_sessions_without_a_picture(backend: str, fast_config: TelemetryConfig) 
     assert left_summary["startup_ms"] is None and left_events[-1]["reason"] == "stopped"
     assert failed_summary["start_failed"] and not failed_summary["exited_before_start"]
     assert failed_events[-1]["reason"] == "error"
-    assert [e["type"] for e in failed_events] == ["play_requested", "manifest_loaded", "error", "session_end"]
+    assert [e["type"] for e in failed_events] == ["play_requested", "manifest_loaded", "track_change", "error",
+                                                  "session_end"]
     aggregates = httpx.get(f"{backend}/api/v1/qoe/aggregates", timeout=10).json()
     assert aggregates["exits_before_video_start"] >= 1 and aggregates["video_start_failures"] >= 1
 
