@@ -127,13 +127,19 @@ class Document:
     mirrors: tuple[tuple[str, ...], ...] = ()
 
 
-def _timeline_segments(
-    tpl: dict[str, Any], base: str, rep: Any, period: tuple[float, float], where: str
-) -> list[SegmentRef]:
+def _timing(tpl: dict[str, Any], period: tuple[float, float]) -> tuple[float, float, int, int, float]:
+    """(period start, period length, timescale, presentationTimeOffset, the offset from media
+    time to presentation time) of a SegmentTemplate in a period."""
     period_start, period_s = period
     timescale = tpl.get("timescale") or 1
     pto = tpl.get("presentation_time_offset") or 0
-    offset = period_start - pto / timescale
+    return period_start, period_s, timescale, pto, period_start - pto / timescale
+
+
+def _timeline_segments(
+    tpl: dict[str, Any], base: str, rep: Any, period: tuple[float, float], where: str
+) -> list[SegmentRef]:
+    _, period_s, timescale, pto, offset = _timing(tpl, period)
     number = tpl.get("start_number")
     number = 1 if number is None else number
     entries = tpl["segment_timelines"][0].Ss or []
@@ -160,10 +166,7 @@ def _timeline_segments(
 def _numbered_segments(
     tpl: dict[str, Any], base: str, rep: Any, period: tuple[float, float], where: str
 ) -> list[SegmentRef]:
-    period_start, period_s = period
-    timescale = tpl.get("timescale") or 1
-    pto = tpl.get("presentation_time_offset") or 0
-    offset = period_start - pto / timescale
+    period_start, period_s, timescale, pto, offset = _timing(tpl, period)
     duration = tpl.get("duration")
     if not duration:
         raise ManifestError(f"{where}: SegmentTemplate has neither SegmentTimeline nor duration")

@@ -11,6 +11,7 @@ from app.catalog import CatalogClient
 from app.report import PlaybackReport
 from player import Player, State
 from player.events import PlayerEvent, Position, StateChanged
+from tests.playing import first_title, wait_for
 
 
 @pytest.fixture()
@@ -24,17 +25,6 @@ def player() -> Player:
     p = Player(audio_output="null")
     yield p
     p.close()
-
-
-def first_title(catalog: CatalogClient) -> str:
-    return next(item.id for row in catalog.home() for item in row.items)
-
-
-def wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("fmt", ["dash", "hls"])

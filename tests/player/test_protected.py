@@ -13,9 +13,8 @@ from app.report import PlaybackReport
 from drm.cipher import encrypt_segment_aes128
 from drm.encrypt import Encryptor, TrackKey
 from drm.keys import format_kid
-from player import Player
-from player.events import PlayerError
 from tests.player.origin import serve
+from tests.playing import play_to_end
 
 VIDEO_KID, VIDEO_KEY = bytes.fromhex("11" * 16), bytes.fromhex("a1" * 16)
 AUDIO_KID, AUDIO_KEY = bytes.fromhex("22" * 16), bytes.fromhex("b2" * 16)
@@ -54,15 +53,7 @@ def encrypt_clip(folder: Path, scheme: str) -> None:
 
 
 def play(url: str, keys: dict[bytes, bytes] | None) -> PlaybackReport:
-    report = PlaybackReport()
-    player = Player(audio_output="null", mpv_options={"speed": 4})  # plays 4x faster than real time
-    player.add_listener(report)
-    try:
-        player.open(url, keys=keys)
-        assert report.finished.wait(60), "playback neither ended nor failed"
-    finally:
-        player.close()
-    return report
+    return play_to_end(url, keys=keys)
 
 
 @pytest.mark.parametrize("scheme", sorted(SCHEMES))

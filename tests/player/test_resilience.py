@@ -10,7 +10,7 @@ import pytest
 
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
-from player import Player
+from tests.playing import play_to_end
 
 Faults = Callable[[list[dict[str, Any]]], None]
 
@@ -25,15 +25,7 @@ def title(backend: str) -> tuple[str, str]:
 
 
 def play(url: str) -> PlaybackReport:
-    report = PlaybackReport()
-    player = Player(audio_output="null", mpv_options={"speed": 2})
-    player.add_listener(report)
-    try:
-        player.open(url)
-        assert report.finished.wait(90), "playback neither ended nor failed"
-    finally:
-        player.close()
-    return report
+    return play_to_end(url, speed=2, timeout=90)
 
 
 @pytest.mark.parametrize("fault", [

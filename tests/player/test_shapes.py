@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.report import PlaybackReport
 from drm import bmff
-from player import Player
 from tests.player.origin import serve
+from tests.playing import play_to_end
 
 SOURCE = ["-f", "lavfi", "-i", "testsrc2=s=640x360:r=24", "-f", "lavfi", "-i", "sine=f=300:sample_rate=48000",
           "-t", "8", "-filter_complex", "[0:v]split=2[a][b];[b]scale=320:180[b2]",
@@ -26,15 +25,7 @@ def ffmpeg(*args: str) -> None:
 
 
 def play(url: str) -> dict:
-    report = PlaybackReport()
-    player = Player(audio_output="null", mpv_options={"speed": 4})  # plays 4x faster than real time
-    player.add_listener(report)
-    try:
-        player.open(url)
-        assert report.finished.wait(40), "playback did not end"
-    finally:
-        player.close()
-    return report.as_dict()
+    return play_to_end(url).as_dict()
 
 
 def assert_clean(summary: dict, *, renditions: int = 2) -> None:
@@ -113,7 +104,7 @@ def test_dash_multi_period_plays_back_to_back(tmp_path: Path) -> None:
                "-adaptation_sets", "id=0,streams=v id=1,streams=a", str(folder / "manifest.mpd"))
         text = (folder / "manifest.mpd").read_text()
         body = text[text.index("<Period"):text.index("</Period>") + len("</Period>")]
-        periods.append(body.replace('start="PT0.0S"', "").replace("<Period ", f'<Period duration="PT6S" '
+        periods.append(body.replace('start="PT0.0S"', "").replace("<Period ", '<Period duration="PT6S" '
                                                                           ).replace('id="0"', f'id="{name}"', 1)
                        .replace('initialization="', f'initialization="{name}/').replace('media="', f'media="{name}/'))
     (tmp_path / "manifest.mpd").write_text(
