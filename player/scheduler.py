@@ -18,8 +18,12 @@ from abr.estimators import DualEwma
 from player.events import PlayerEvent, RenditionSwitched, StallEnded, StallStarted
 from player.manifest.model import Manifest, SegmentRef, Track
 
-STALL_EPSILON_S = 0.08
-"""Buffer left ahead of the playhead below which a playing stream counts as starved."""
+FRAME_GAP_S = 0.3
+"""The picture standing still this long while playback should go on is a stall, whatever the
+player says about buffering: with separate streams, audio can keep mpv's clock going (or stop it a
+frame early) while video has starved."""
+END_SLACK_S = 0.3
+"""Within this of the end of a complete presentation, a still picture is simply its end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,7 @@ class Scheduler:
         self.position_s = 0.0
         self.started = False
         self.stalled_since: float | None = None
-        self._stalled_at = 0.0
+        self._moved_at: float | None = None
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -172,6 +176,7 @@ class Scheduler:
             t.shown_rendition = None
         self.started = False
         self.stalled_since = None
+        self._moved_at = None
         self.abr.reset()
         return self.start(position_s)
 
@@ -265,6 +270,7 @@ class Scheduler:
 
     def on_playback(self, now_s: float, position_s: float, playing: bool) -> tuple[list[Action], list[PlayerEvent]]:
         """The playhead is at ``position_s``; ``playing`` is False while paused by the user."""
+        moved = position_s > self.position_s + 1e-3
         self.position_s = position_s
         events: list[PlayerEvent] = []
         for t in self._tracks:
@@ -273,7 +279,7 @@ class Scheduler:
                 events.append(self._switch_event(t, span, position_s))
             if span is not None:
                 t.shown_rendition = span.rendition
-        events.extend(self._stall_events(now_s, playing))
+        events.extend(self._stall_events(now_s, playing, moved))
         return self._plan(), events
 
     # -- internals -------------------------------------------------------------------------------
@@ -291,19 +297,19 @@ class Scheduler:
             position_s=position_s,
         )
 
-    def _stall_events(self, now_s: float, playing: bool) -> list[PlayerEvent]:
-        """A stall runs from the playhead starving while it should play until it moves again.
-
-        Ending it when the playhead moves, not when data arrives, counts the time the player
-        waits to refill before it resumes: that is what the viewer sees.
-        """
-        at_end = self.complete and self.buffer_s() <= STALL_EPSILON_S
+    def _stall_events(self, now_s: float, playing: bool, moved: bool) -> list[PlayerEvent]:
+        """A stall runs from the moment the picture stopped (when it stands still for
+        :data:`FRAME_GAP_S` while it should play) until it moves again: the time the viewer sees
+        a frozen picture, refill included."""
+        if moved or not playing or self._moved_at is None:
+            self._moved_at = now_s
+        at_end = self.complete and self.buffer_s() <= END_SLACK_S
         if self.stalled_since is None:
-            if self.started and playing and not at_end and self.buffer_s() < STALL_EPSILON_S:
-                self.stalled_since, self._stalled_at = now_s, self.position_s
+            if self.started and playing and not at_end and now_s - self._moved_at >= FRAME_GAP_S:
+                self.stalled_since = self._moved_at
                 return [StallStarted(self.position_s)]
             return []
-        if self.position_s > self._stalled_at + 0.02 or not playing or at_end:
+        if moved or not playing or at_end:
             began, self.stalled_since = self.stalled_since, None
             return [StallEnded(self.position_s, now_s - began)]
         return []

@@ -67,23 +67,25 @@ def test_switch_event_fires_when_the_playhead_reaches_it() -> None:
     assert events[0].from_kbps == 300 and events[0].to_kbps == 4300 and events[0].height == 1080
 
 
-def test_stall_is_counted_with_its_duration() -> None:
+def test_stall_is_counted_from_when_the_picture_stopped_until_it_moves() -> None:
     s = Scheduler(manifest(), create("rate"), SchedulerConfig(buffer_goal_s=4))
     pending = fetches(s.start(0.0))
     complete(s, pending["audio"])
     assert fetches(complete(s, pending["video"])) == {}  # 4 s buffered: goal reached
     s.on_first_frame()
-    actions, events = s.on_playback(10.0, 3.98, playing=True)
-    assert [type(e) for e in events] == [RenditionSwitched, StallStarted]
+    actions, events = s.on_playback(10.0, 3.92, playing=True)  # mpv stops a frame short of 4 s
+    assert [type(e) for e in events] == [RenditionSwitched]
     refill = fetches(actions)
     assert set(refill) == {"video", "audio"}
-    assert s.on_playback(11.0, 3.98, playing=True)[1] == []  # still starved, still one stall
+    assert s.on_playback(10.25, 3.92, playing=True)[1] == []  # still for 0.25 s: not yet a stall
+    _, events = s.on_playback(10.5, 3.92, playing=True)
+    assert [type(e) for e in events] == [StallStarted]
     complete(s, refill["video"])
     complete(s, refill["audio"])
-    assert s.on_playback(12.0, 3.98, playing=True)[1] == []  # refilled, but the picture has not moved
+    assert s.on_playback(12.0, 3.92, playing=True)[1] == []  # refilled, but the picture has not moved
     _, events = s.on_playback(12.5, 4.1, playing=True)
     assert [type(e) for e in events] == [RenditionSwitched, StallEnded]
-    assert events[1].duration_s == 2.5
+    assert events[1].duration_s == 2.5  # from 10.0, when it stopped
 
 
 def test_the_end_of_the_presentation_is_not_a_stall() -> None:
@@ -92,8 +94,9 @@ def test_the_end_of_the_presentation_is_not_a_stall() -> None:
     actions = complete(s, pending["video"]) + complete(s, pending["audio"])
     assert {a.kind for a in actions if isinstance(a, TrackComplete)} == {"video", "audio"}
     s.on_first_frame()
-    _, events = s.on_playback(1.0, 3.99, playing=True)
+    _, events = s.on_playback(1.0, 3.95, playing=True)
     assert [type(e) for e in events] == [RenditionSwitched]
+    assert s.on_playback(5.0, 3.95, playing=True)[1] == []  # the last frame stays: that is the end
 
 
 def test_a_paused_viewer_is_not_stalled() -> None:
@@ -102,8 +105,10 @@ def test_a_paused_viewer_is_not_stalled() -> None:
     complete(s, pending["audio"])
     complete(s, pending["video"])
     s.on_first_frame()
-    _, events = s.on_playback(1.0, 3.99, playing=False)
-    assert not any(isinstance(e, StallStarted) for e in events)
+    s.on_playback(1.0, 2.0, playing=True)
+    for now in (2.0, 3.0, 4.0):
+        _, events = s.on_playback(now, 2.0, playing=False)
+        assert not any(isinstance(e, StallStarted) for e in events)
 
 
 def test_seek_restarts_at_the_segment_holding_the_target() -> None:
