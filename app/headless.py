@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Mapping
@@ -10,7 +9,7 @@ from collections.abc import Mapping
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
 from app.session import PlaybackSession
-from app.telemetry import QueueError, Telemetry, TelemetryConfig
+from app.telemetry import telemetry_from_env
 from player import Player
 from player.events import PlayerEvent, Position, RenditionSwitched
 from player.tracks import TrackPreferences
@@ -19,7 +18,6 @@ STARTUP_TIMEOUT_S = 30.0
 TELEMETRY_FLUSH_S = 3.0
 """How long the end of a run waits for the collector; what is not sent by then goes next run."""
 
-log = logging.getLogger(__name__)
 
 
 class _Progress:
@@ -57,7 +55,7 @@ def play_headless(
     player.add_listener(report)
     if progress:
         player.add_listener(_Progress())
-    telemetry = _telemetry() if catalog is not None else None
+    telemetry = telemetry_from_env() if catalog is not None else None
     session = PlaybackSession(catalog, player, keys, telemetry=telemetry, ui_mode="headless",
                               player_config={"vo": "null", "abr": abr or "default"},
                               preferences=preferences) if catalog is not None else None
@@ -81,15 +79,3 @@ def play_headless(
             telemetry.close(TELEMETRY_FLUSH_S)
     return report
 
-
-def _telemetry() -> Telemetry | None:
-    """The telemetry service as the environment configures it; playback goes on without it when
-    it is off or its queue cannot be opened."""
-    config = TelemetryConfig.from_env()
-    if not config.enabled:
-        return None
-    try:
-        return Telemetry(config)
-    except QueueError as exc:
-        log.warning("telemetry off: %s", exc)
-        return None

@@ -48,3 +48,12 @@ def origin_faults(backend: str) -> Iterator[Callable[[list[dict[str, Any]]], Non
         yield set_rules
         client.put("/api/v1/faults", json=[]).raise_for_status()
         client.delete("/api/v1/shaping").raise_for_status()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def telemetry_queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Telemetry of the whole test run queues in a temporary file, not the user's data dir."""
+    path = tmp_path_factory.mktemp("telemetry") / "queue.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MARQUEE_TELEMETRY_DB", str(path))
+        yield path

@@ -20,6 +20,7 @@ from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
 from shiboken6 import Shiboken
 
 from app.catalog import CatalogClient
+from app.telemetry import telemetry_from_env
 from player import Player
 from ui.browse import Browse
 from ui.playback import Playback, is_manifest_url
@@ -91,7 +92,8 @@ class Desktop:
         self.catalog = CatalogClient(catalog_url)
         self.player = Player(video_output="libmpv", audio_output=audio_output)
         self.browse = Browse(self.catalog)
-        self.playback = Playback(self.catalog, self.player)
+        self.telemetry = telemetry_from_env()
+        self.playback = Playback(self.catalog, self.player, self.telemetry)
         self.engine = QQmlApplicationEngine()
         context = self.engine.rootContext()
         context.setContextProperty("browse", self.browse)
@@ -138,6 +140,8 @@ class Desktop:
     def _close_backends(self) -> None:
         self.player.close()
         self.catalog.close()
+        if self.telemetry is not None:
+            self.telemetry.close(1.0)  # what is not sent by then goes on the next start
 
 
 def run(catalog_url: str, *, argv: list[str] | None = None, play: str | None = None) -> int:

@@ -14,6 +14,7 @@ from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
 
 from app.catalog import CatalogClient
 from app.session import PlaybackSession
+from app.telemetry import Telemetry
 from player import Player, State
 from player.cmcd import CmcdConfig
 from player.events import (
@@ -63,10 +64,12 @@ class Playback(QObject):
     titleChanged = Signal()
     progressSaved = Signal()  # after leaving a title, once its position is stored
 
-    def __init__(self, catalog: CatalogClient, player: Player, parent: QObject | None = None) -> None:
+    def __init__(self, catalog: CatalogClient, player: Player, telemetry: Telemetry | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._player = player
-        self._session = PlaybackSession(catalog, player)
+        self._session = PlaybackSession(catalog, player, telemetry=telemetry, ui_mode="desktop",
+                                        player_config={"vo": "libmpv", "abr": "default"})
         self._commands = TaskRunner("player", threads=1, parent=self)
         self._state = State.IDLE.value
         self._stalled = False

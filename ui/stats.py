@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Property, QObject, Signal
 
-from player.events import Loaded, PlayerEvent, RenditionSwitched, StallEnded, StallStarted, Stats, TrackSelected
+from player.events import (
+    Loaded,
+    PlayerEvent,
+    RenditionSwitched,
+    StallEnded,
+    StallStarted,
+    Stats,
+    TrackSelected,
+)
 from ui.tracks import language_name
 
 DASH = "—"  # a figure not known yet

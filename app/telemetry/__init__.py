@@ -6,7 +6,7 @@
 """
 
 from app.telemetry.config import TelemetryConfig, default_queue_path
-from app.telemetry.emitter import Telemetry, config_digest
+from app.telemetry.emitter import Telemetry, config_digest, telemetry_from_env
 from app.telemetry.queue import EventQueue, QueueError
 from app.telemetry.recorder import QoeSession
 from app.telemetry.schema import SCHEMA_PATH, SCHEMA_VERSION, load_schema
@@ -22,4 +22,5 @@ __all__ = [
     "config_digest",
     "default_queue_path",
     "load_schema",
+    "telemetry_from_env",
 ]

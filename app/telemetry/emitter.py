@@ -25,7 +25,7 @@ from typing import Any, Literal
 import httpx
 
 from app.telemetry.config import TelemetryConfig
-from app.telemetry.queue import Delivery, EventQueue
+from app.telemetry.queue import Delivery, EventQueue, QueueError
 from app.telemetry.recorder import QoeSession
 from app.telemetry.transport import Backoff, Outcome, post_batch
 
@@ -235,4 +235,17 @@ class Telemetry:
             count = self.queue.discard_session(batch.delivery.session_id)
             log.warning("telemetry: collector refused session %s (%s); discarded its %d events",
                         batch.delivery.session_id, detail, count)
+        return None
+
+
+def telemetry_from_env() -> Telemetry | None:
+    """The telemetry service as the environment configures it (:meth:`TelemetryConfig.from_env`);
+    None when it is off or its queue cannot be opened, since playback goes on without it."""
+    config = TelemetryConfig.from_env()
+    if not config.enabled:
+        return None
+    try:
+        return Telemetry(config)
+    except QueueError as exc:
+        log.warning("telemetry off: %s", exc)
         return None
