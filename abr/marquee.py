@@ -30,11 +30,13 @@ before the buffer runs out, when the current one will not (:meth:`Marquee.abando
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
 
 from abr.api import Abr, Context, Decision, Download, Progress
+from abr.estimators import Ewma
 from abr.ladder import segment_bits
 from abr.mpc import REBUFFER_PENALTY
 
@@ -47,9 +49,12 @@ class Marquee(Abr):
         window: int = 10,
         sample_half_life: float | None = 2.0,
         change_ratio: float | None = 3.0,
-        variability_margin: float = 0.75,
+        variability_margin: float = 1.0,
         throughput_scale: float = 1.0,
         min_scale: float = 0.5,
+        volatility_half_life: float = 30.0,
+        prior_volatility: float = 0.1,
+        prior_weight: float = 3.0,
         switch_weight: float = 1.0,
         buffer_step_s: float = 2.0,
         horizon: int = 48,
@@ -75,11 +80,17 @@ class Marquee(Abr):
         self.rebuffer_penalty = rebuffer_penalty
         self._samples: deque[float] = deque(maxlen=window)
         self._latencies: deque[float] = deque(maxlen=window)
+        self._volatility = Ewma(volatility_half_life)
+        self._volatility.add(prior_volatility, prior_weight)  # as if seen a few times already
+        self._last_sample: float | None = None
 
     def on_download(self, download: Download) -> None:
         transfer_s = download.elapsed_s - download.latency_s
         if download.size_bytes > 0 and transfer_s > 0:
             sample = download.size_bytes * 8 / transfer_s
+            if self._last_sample is not None:
+                self._volatility.add(abs(math.log(sample / self._last_sample)))
+            self._last_sample = sample
             self._note_change(sample)
             self._samples.append(sample)
             self._latencies.append(download.latency_s)
@@ -102,12 +113,14 @@ class Marquee(Abr):
             self._latencies.clear()
 
     def scale(self) -> float:
-        """Margin applied to the measured throughputs: narrower on a steady link, where the spread
-        of the samples already says how much to fear, wider on a volatile one, where drops persist
-        longer than independent draws suggest."""
-        samples = np.asarray(self._samples)
-        variation = float(samples.std() / samples.mean()) if len(samples) > 1 else 0.0
-        return min(self.throughput_scale, max(self.min_scale, 1.0 - self.variability_margin * variation))
+        """Margin applied to the measured throughputs, from the link's volatility: the typical
+        size of the change between consecutive measurements (|log ratio|, averaged over the
+        session with a ``volatility_half_life`` in downloads, starting from ``prior_volatility``
+        as if seen ``prior_weight`` times). A steady link is taken at its word;
+        a jittery one, whose drops persist longer than independent draws suggest, is discounted."""
+        volatility = self._volatility.estimate()
+        assert volatility is not None, "seeded with the prior"
+        return min(self.throughput_scale, max(self.min_scale, 1.0 - self.variability_margin * volatility))
 
     def sample_weights(self) -> np.ndarray:
         """Probability of each remembered throughput (oldest first): recent ones count more when a

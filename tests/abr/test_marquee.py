@@ -43,6 +43,13 @@ def test_volatile_link_is_treated_more_carefully_than_a_steady_one_of_equal_mean
     assert volatile < steady
 
 
+def test_margin_grows_with_jitter_between_measurements():
+    steady, jittery = fed(*(2.0e6,) * 20), fed(*(1.5e6, 2.5e6) * 10)
+    assert steady.scale() > 0.97  # the 0.1 prior has faded under twenty identical measurements
+    assert jittery.scale() < 0.7  # |log(2.5 / 1.5)| = 0.51 between every pair
+    assert Marquee().scale() == pytest.approx(0.9)  # prior volatility 0.1 before any measurement
+
+
 def test_a_lasting_change_of_the_link_replaces_the_memory():
     slow_then_fast = fed(*(0.5e6,) * 9, 20e6)
     assert slow_then_fast.choose(context(10.0, last=1)).rendition == 5
