@@ -21,7 +21,7 @@ from tests.telemetry.conftest import session_fields, stored_session, validate_st
 
 
 def marquee_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MARQUEE_TELEMETRY_DB")}
     # A slow batch delay keeps events waiting on disk between sends, as on a slow link.
     return {**env, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
             "MARQUEE_TELEMETRY_BATCH_S": "3"}
