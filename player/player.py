@@ -233,8 +233,10 @@ class Player:
         line = text.strip()
         lowered = line.lower()
         if any(marker in lowered for marker in _DECODE_ERROR_MARKERS):
-            self._emit(DecodeError(f"{prefix}: {line}", self.position_s))
+            if self._state in (State.PLAYING, State.PAUSED, State.BUFFERING):  # not a stream we cut
+                self._emit(DecodeError(f"{prefix}: {line}", self.position_s))
         elif level in ("error", "fatal"):
             log.info("mpv %s: %s", prefix, line)  # diagnostics; what matters arrives as events
-            if prefix == "cplayer" and "failed" in lowered:
+            if prefix == "cplayer" and "failed" in lowered and self._state != State.ERROR:
+                # (after our own fatal error mpv only reports the stream we cut short)
                 self._emit(PlayerError("mpv", line, fatal=False))
