@@ -46,6 +46,9 @@ POLL_INTERVAL_S = 0.25
 STATS_EVERY = 4  # polls: once a second
 EXACT_SEEK_TOLERANCE_S = 0.05
 ABANDON_CHECK_S = 0.1
+LIVE_HOLD_BACK = 3  # target durations behind the live edge (RFC 8216 6.3.3)
+MIN_REFRESH_S = 0.5
+LIVE_RELOAD_RETRIES = 3
 
 
 class LiveSession:
@@ -124,8 +127,31 @@ class LiveSession:
         if audio is not None:
             self._emit(TrackSelected("audio", audio.language or "und", audio.label))
         self._set_state(State.BUFFERING)
+        if m.live:  # join a live presentation a few target durations behind its edge
+            first = (video or m.tracks[0]).renditions[0].segments[0].start_s
+            start_s = max(m.duration_s - LIVE_HOLD_BACK * m.refresh_s, first)
+            self._spawn(self._refresh(url))
         self._load(min(max(start_s, 0.0), max(m.duration_s - 1.0, 0.0)))
         self._poller = asyncio.create_task(self._poll())
+
+    async def _refresh(self, url: str) -> None:
+        """Reload a live presentation every target duration until it ends (``EXT-X-ENDLIST``)."""
+        failures = 0
+        while not self.closed and self.manifest is not None and self.manifest.live:
+            await asyncio.sleep(max(self.manifest.refresh_s, MIN_REFRESH_S))
+            try:
+                fresh = await load_manifest(self._get_text, url, self._get_range, previous=self.manifest)
+            except (FetchError, ManifestError) as exc:
+                failures += 1
+                if failures > LIVE_RELOAD_RETRIES:
+                    self._fail("manifest", f"live reload failed {failures} times: {exc}")
+                    return
+                continue
+            failures = 0
+            if self.closed or self.scheduler is None:
+                return
+            self.manifest = fresh
+            self._run(self.scheduler.update_manifest(fresh))
 
     def _load(self, start_s: float) -> None:
         """(Re)create the byte streams, point mpv at them and start scheduling at ``start_s``."""

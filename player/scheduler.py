@@ -215,11 +215,36 @@ class Scheduler:
         state.spans.append(_Span(seg.start_s, seg.end_s, fetch.rendition, size_bytes, fetch.reason))
         state.last_rendition = fetch.rendition
         state.next_index = fetch.index + 1
+        return self._completions() + self._plan()
+
+    def _completions(self) -> list[Action]:
+        """Tracks that have delivered their last segment (never while the presentation is live)."""
         actions: list[Action] = []
-        if state.next_index >= len(state.track.renditions[fetch.rendition].segments):
-            state.complete = True
-            actions.append(TrackComplete(state.kind))
-        return actions + self._plan()
+        for t in self._tracks:
+            if not t.complete and not self.manifest.live and t.next_index >= len(t.track.renditions[0].segments):
+                t.complete = True
+                actions.append(TrackComplete(t.kind))
+        return actions
+
+    def update_manifest(self, manifest: Manifest) -> list[Action]:
+        """A reloaded live presentation: the same tracks with more (and maybe fewer) segments.
+
+        Each track carries on with the segment of the same sequence number it was due to fetch;
+        segments are matched by number because a live window slides.
+        """
+        for t in self._tracks:
+            fresh = manifest.first("video") if t.kind == "video" else next(
+                (n for n in manifest.tracks if n.kind == t.kind and n.language == t.track.language
+                 and n.label == t.track.label), manifest.first("audio"))
+            if fresh is None:
+                continue
+            old = t.track.renditions[0].segments
+            due = old[t.next_index].number if t.next_index < len(old) else old[-1].number + 1
+            new = fresh.renditions[0].segments
+            t.next_index = next((i for i, seg in enumerate(new) if seg.number >= due), len(new))
+            t.track = fresh
+        self.manifest = manifest
+        return self._completions() + self._plan()
 
     def on_fetch_progress(self, request_id: int, bytes_done: int, bytes_total: int | None,
                           elapsed_s: float) -> Fetch | None:
@@ -318,8 +343,8 @@ class Scheduler:
         """Start the next download of every idle track whose buffer is below the goal."""
         actions: list[Action] = []
         for t in self._tracks:
-            if t.in_flight is not None or t.complete:
-                continue
+            if t.in_flight is not None or t.complete or t.next_index >= len(t.track.renditions[0].segments):
+                continue  # busy, done, or (live) waiting for the playlist to grow
             ahead = t.buffered_end_s - self.position_s if t.spans else 0.0
             if ahead >= self.config.buffer_goal_s:
                 continue
@@ -351,7 +376,7 @@ class Scheduler:
             buffer_target_s=self.config.buffer_goal_s,
             segment_duration_s=seg.duration_s,
             segment_index=t.next_index,
-            segments_left=total - t.next_index - 1,
+            segments_left=None if self.manifest.live else total - t.next_index - 1,
             last_rendition=t.last_rendition,
             startup=not self.started,
             rebuffering=self.stalled_since is not None,

@@ -8,7 +8,9 @@ playlist on its own is also accepted (one video-or-audio track of one rendition)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
@@ -142,11 +144,39 @@ def _segments(
     return init, tuple(segments), bool(playlist.is_endlist), protection
 
 
-def _rendition(rid: str, bandwidth: int, codecs: str, text: str, url: str, info: Any = None,
+@dataclass
+class _Parse:
+    """What one parse learns besides the renditions: whether a playlist is live, how often to
+    reload, and the previous parse's renditions to keep segment times stable across reloads."""
+
+    previous: Mapping[str, Rendition]
+    live: bool = False
+    target_s: float = 0.0
+
+
+def _anchored(segments: tuple[SegmentRef, ...], previous: Rendition | None) -> tuple[SegmentRef, ...]:
+    """Segment times continuing the previous load's: a live playlist's window slides, so times are
+    pinned by media sequence number, not by position in the list."""
+    if previous is None or not previous.segments or not segments:
+        return segments
+    known = {s.number: s.start_s for s in previous.segments}
+    common = next((s for s in segments if s.number in known), None)
+    if common is not None:
+        shift = known[common.number] - common.start_s
+    else:  # the window moved past everything we knew: continue after it
+        last = previous.segments[-1]
+        gap = max(segments[0].number - last.number - 1, 0) * last.duration_s
+        shift = last.end_s + gap - segments[0].start_s
+    return tuple(dataclasses.replace(s, start_s=s.start_s + shift) for s in segments)
+
+
+def _rendition(rid: str, bandwidth: int, codecs: str, text: str, url: str, parse: _Parse, info: Any = None,
                session: Protection | None = None) -> Rendition:
     init, segments, complete, protection = _segments(text, url)
     if not complete:
-        raise ManifestError(f"{url}: live playlists (no EXT-X-ENDLIST) are not supported yet")
+        parse.live = True
+        parse.target_s = max(parse.target_s, _load(text, url).target_duration or 0.0)
+    segments = _anchored(segments, parse.previous.get(rid))
     width, height = (info.resolution if info is not None and info.resolution else (0, 0))
     return Rendition(
         id=rid, bandwidth_bps=bandwidth, codecs=codecs, segments=segments, init=init,
@@ -162,13 +192,15 @@ def _codec_kinds(codecs: str) -> set[str]:
     return kinds
 
 
-def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
-    """Build the model from a master (or media) playlist and its fetched media playlists."""
+def parse_hls(text: str, url: str, playlists: Mapping[str, str], previous: Manifest | None = None) -> Manifest:
+    """Build the model from a master (or media) playlist and its fetched media playlists;
+    ``previous`` is the last load of the same live presentation, whose segment times carry on."""
+    parse = _Parse({r.id: r for t in previous.tracks for r in t.renditions} if previous else {})
     master = _load(text, url)
     if not master.is_variant:
-        rendition = _rendition("0", 0, "", text, url)
+        rendition = _rendition("0", 0, "", text, url, parse)
         track = Track("video", (rendition,))
-        return Manifest(url, "hls", rendition.segments[-1].end_s, (track,))
+        return Manifest(url, "hls", rendition.segments[-1].end_s, (track,), live=parse.live, refresh_s=parse.target_s)
 
     def media_text(uri: str) -> tuple[str, str]:
         absolute = urljoin(url, uri)
@@ -189,7 +221,7 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
             raise ManifestError(f"{url}: EXT-X-STREAM-INF #{i} has no BANDWIDTH")
         codecs = info.codecs or ""
         body, absolute = media_text(variant.uri)
-        rendition = _rendition(str(i), int(info.bandwidth), codecs, body, absolute, info, session)
+        rendition = _rendition(str(i), int(info.bandwidth), codecs, body, absolute, parse, info, session)
         kinds = _codec_kinds(codecs)
         (audio_only if kinds == {"audio"} else video).append(rendition)
     tracks: list[Track] = []
@@ -203,14 +235,14 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
         body, absolute = media_text(m.uri)
         key = (m.language or "", m.group_id or "")
         groups.setdefault(key, []).append(
-            _rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute, session=session))
+            _rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute, parse, session=session))
         labels[key] = m.name or ""
     for key, renditions in groups.items():
         tracks.append(Track("audio", tuple(renditions), language=key[0], label=labels[key]))
     for m in master.media:
         if m.type == "SUBTITLES" and m.uri:
             body, absolute = media_text(m.uri)
-            rendition = _rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute)
+            rendition = _rendition(f"{m.group_id}:{m.name}", 0, "", body, absolute, parse)
             tracks.append(Track("text", (rendition,), language=m.language or "", label=m.name or ""))
     if audio_only and not groups:
         tracks.append(Track("audio", tuple(sorted(audio_only, key=lambda r: r.bandwidth_bps))))
@@ -218,4 +250,5 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str]) -> Manifest:
         raise ManifestError(f"{url}: master playlist has no variants")
     duration = max(t.renditions[0].segments[-1].end_s for t in tracks)
     kind_order: dict[TrackKind, int] = {"video": 0, "audio": 1, "text": 2}
-    return Manifest(url, "hls", duration, tuple(sorted(tracks, key=lambda t: kind_order[t.kind])))
+    return Manifest(url, "hls", duration, tuple(sorted(tracks, key=lambda t: kind_order[t.kind])),
+                    live=parse.live, refresh_s=parse.target_s)

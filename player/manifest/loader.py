@@ -15,17 +15,19 @@ GetText = Callable[[str], Awaitable[str]]
 GetBytes = Callable[[str, ByteRange], Awaitable[bytes]]
 
 
-async def load_manifest(get_text: GetText, url: str, get_range: GetBytes | None = None) -> Manifest:
+async def load_manifest(get_text: GetText, url: str, get_range: GetBytes | None = None,
+                        previous: Manifest | None = None) -> Manifest:
     """Fetch ``url`` with ``get_text`` and parse it as DASH or HLS, whichever it is.
 
     ``get_range`` fetches byte ranges: DASH SegmentBase representations need their ``sidx``.
+    ``previous`` is the last load of a live presentation being reloaded.
     """
     text = await get_text(url)
     head = text.lstrip()[:16]
     if head.startswith("#EXTM3U"):
         urls = hls.media_playlist_urls(text, url)
         bodies = await asyncio.gather(*(get_text(u) for u in urls))
-        return hls.parse_hls(text, url, dict(zip(urls, bodies, strict=True)))
+        return hls.parse_hls(text, url, dict(zip(urls, bodies, strict=True)), previous)
     if "<MPD" in text[:4096]:
         return dash.to_manifest(await _load_indexes(dash.parse_mpd(text, url), get_range))
     raise ManifestError(f"{url}: neither a DASH MPD nor an HLS playlist")

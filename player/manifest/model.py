@@ -133,6 +133,9 @@ class Manifest:
     tracks: tuple[Track, ...]
     mirrors: tuple[tuple[str, ...], ...] = ()
     """Groups of equivalent base URLs (the first is the one segment URLs use): failover hosts."""
+    live: bool = False
+    """Still growing (an HLS playlist without ``EXT-X-ENDLIST``): reload every ``refresh_s``."""
+    refresh_s: float = 0.0
 
     @property
     def playlist_timeline(self) -> bool:

@@ -70,8 +70,6 @@ def test_byte_ranges_continue_from_the_previous_segment() -> None:
 
 
 def test_errors_name_the_playlist() -> None:
-    with pytest.raises(ManifestError, match="v.m3u8: live playlists"):
-        load({BASE + "v.m3u8": media("", [4], endlist=False)}, BASE + "v.m3u8")
     bad = MASTER.replace("BANDWIDTH=2000000,", "")
     with pytest.raises(ManifestError, match="missing attribute BANDWIDTH"):
         load({BASE + "master.m3u8": bad, **{BASE + p: media("", [4]) for p in
@@ -100,3 +98,26 @@ def test_unsupported_key_method_is_named() -> None:
     bad = media("", [4]).replace("#EXTINF", '#EXT-X-KEY:METHOD=FAIRPLAY,URI="skd://x"\n#EXTINF', 1)
     with pytest.raises(ManifestError, match="v.m3u8 segment 0.*METHOD"):
         load({BASE + "v.m3u8": bad}, BASE + "v.m3u8")
+
+
+def test_a_live_window_keeps_segment_times_across_reloads() -> None:
+    def window(first: int, count: int, endlist: bool = False) -> str:
+        text = media("", [4.0] * count, endlist=endlist).replace("MEDIA-SEQUENCE:10", f"MEDIA-SEQUENCE:{first}")
+        return text.replace(".m4s", "-x.m4s")
+
+    first = load({BASE + "v.m3u8": window(100, 3)}, BASE + "v.m3u8")
+    assert first.live and first.refresh_s == 4.0
+    assert [(s.number, s.start_s) for s in first.first("video").renditions[0].segments] == [(100, 0), (101, 4), (102, 8)]
+
+    async def get_text(url: str) -> str:
+        return window(102, 3)
+
+    later = asyncio.run(load_manifest(get_text, BASE + "v.m3u8", previous=first))
+    assert [(s.number, s.start_s) for s in later.first("video").renditions[0].segments] == [(102, 8), (103, 12), (104, 16)]
+
+    async def get_text_after_a_gap(url: str) -> str:
+        return window(110, 2, endlist=True)
+
+    ended = asyncio.run(load_manifest(get_text_after_a_gap, BASE + "v.m3u8", previous=later))
+    assert not ended.live
+    assert [s.start_s for s in ended.first("video").renditions[0].segments] == [40, 44]

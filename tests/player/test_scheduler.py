@@ -144,3 +144,26 @@ def test_abandonment_replaces_the_download_with_the_advised_rendition() -> None:
     assert replacement.index == video.index and replacement.init.url == "https://o/lo/init.mp4"
     assert s.on_fetch_complete(video.request_id, 2_150_000, 5.0, 0.1) == []  # the abandoned one is ignored
     assert s.on_fetch_progress(replacement.request_id, 10, 150_000, 9.0) is None  # nothing lower to go to
+
+
+def test_a_live_presentation_waits_for_its_playlist_to_grow() -> None:
+    def live(first: int, count: int, ended: bool = False) -> Manifest:
+        def rendition(rid: str, kbps: int) -> Rendition:
+            segs = tuple(SegmentRef(f"https://o/{rid}/{n}.m4s", n * 4.0, 4.0, n) for n in range(first, first + count))
+            return Rendition(rid, kbps * 1000, "avc1", segs, SegmentRef(f"https://o/{rid}/init.mp4"))
+        return Manifest("https://o/live.m3u8", "hls", (first + count) * 4.0,
+                        (Track("video", (rendition("lo", 300), rendition("hi", 4300))),), live=not ended, refresh_s=4.0)
+
+    s = Scheduler(live(10, 2), create("rate"))
+    video = fetches(s.start(40.0))["video"]
+    assert video.segment.number == 10
+    video = fetches(complete(s, video))["video"]
+    assert video.segment.number == 11
+    assert complete(s, video) == [] and not s.complete  # the edge: wait, do not end
+    refreshed = fetches(s.update_manifest(live(11, 3)))
+    assert refreshed["video"].segment.number == 12
+    last = fetches(complete(s, refreshed["video"]))["video"]
+    assert last.segment.number == 13
+    assert fetches(s.update_manifest(live(12, 2, ended=True))) == {}  # 13 is on its way
+    assert [a for a in complete(s, last) if isinstance(a, TrackComplete)]
+    assert s.complete
