@@ -46,7 +46,6 @@ POLL_INTERVAL_S = 0.25
 STATS_EVERY = 4  # polls: once a second
 EXACT_SEEK_TOLERANCE_S = 0.05
 ABANDON_CHECK_S = 0.1
-LIVE_HOLD_BACK = 3  # target durations behind the live edge (RFC 8216 6.3.3)
 MIN_REFRESH_S = 0.5
 LIVE_RELOAD_RETRIES = 3
 
@@ -129,7 +128,7 @@ class LiveSession:
         self._set_state(State.BUFFERING)
         if m.live:  # join a live presentation a few target durations behind its edge
             first = (video or m.tracks[0]).renditions[0].segments[0].start_s
-            start_s = max(m.duration_s - LIVE_HOLD_BACK * m.refresh_s, first)
+            start_s = max(m.duration_s - m.hold_back_s, first)
             self._spawn(self._refresh(url))
         self._load(min(max(start_s, 0.0), max(m.duration_s - 1.0, 0.0)))
         self._poller = asyncio.create_task(self._poll())

@@ -9,8 +9,10 @@ SegmentTimeline with repeats (``r="-1"`` included), fixed-duration templates and
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import re
+import time
 from dataclasses import dataclass
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -38,6 +40,7 @@ _ISO_DURATION = re.compile(
     r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
 )
 _TEMPLATE_VAR = re.compile(r"\$(RepresentationID|Number|Time|Bandwidth|SubNumber)(%0\d+d)?\$|\$\$")
+DEFAULT_LIVE_REFRESH_S = 2.0
 _SIDECAR_TEXT = frozenset({"text/vtt", "application/ttml+xml"})
 _TEMPLATE_ATTRS = (
     "media", "initialization", "timescale", "duration", "start_number", "presentation_time_offset",
@@ -125,19 +128,28 @@ class Document:
     duration_s: float
     periods: tuple[Period, ...]
     mirrors: tuple[tuple[str, ...], ...] = ()
+    live: bool = False
+    refresh_s: float = 0.0
+    hold_back_s: float = 0.0
 
 
-def _timing(tpl: dict[str, Any], period: tuple[float, float]) -> tuple[float, float, int, int, float]:
+PeriodTiming = tuple[float, float, "float | None"]
+"""(start, length, live window): a Period's place on the timeline. For a live (dynamic) MPD the
+length is how much of the Period is available now and the window is the time-shift buffer depth
+(``inf`` without one); for a static MPD the window is None."""
+
+
+def _timing(tpl: dict[str, Any], period: PeriodTiming) -> tuple[float, float, int, int, float]:
     """(period start, period length, timescale, presentationTimeOffset, the offset from media
     time to presentation time) of a SegmentTemplate in a period."""
-    period_start, period_s = period
+    period_start, period_s, _ = period
     timescale = tpl.get("timescale") or 1
     pto = tpl.get("presentation_time_offset") or 0
     return period_start, period_s, timescale, pto, period_start - pto / timescale
 
 
 def _timeline_segments(
-    tpl: dict[str, Any], base: str, rep: Any, period: tuple[float, float], where: str
+    tpl: dict[str, Any], base: str, rep: Any, period: PeriodTiming, where: str
 ) -> list[SegmentRef]:
     _, period_s, timescale, pto, offset = _timing(tpl, period)
     number = tpl.get("start_number")
@@ -160,13 +172,18 @@ def _timeline_segments(
                                        time_offset_s=offset))
             t += s.d
             number += 1
+    window = period[2]
+    if window is not None:  # live: only what the time-shift window still holds
+        oldest = period[0] + period_s - window
+        segments = [seg for seg in segments if seg.end_s > oldest]
     return segments
 
 
 def _numbered_segments(
-    tpl: dict[str, Any], base: str, rep: Any, period: tuple[float, float], where: str
+    tpl: dict[str, Any], base: str, rep: Any, period: PeriodTiming, where: str
 ) -> list[SegmentRef]:
     period_start, period_s, timescale, pto, offset = _timing(tpl, period)
+    window = period[2]
     duration = tpl.get("duration")
     if not duration:
         raise ManifestError(f"{where}: SegmentTemplate has neither SegmentTimeline nor duration")
@@ -175,9 +192,13 @@ def _numbered_segments(
     seg_s = duration / timescale
     start = tpl.get("start_number")
     start = 1 if start is None else start
-    count = math.ceil(period_s / seg_s - 1e-9)
+    if window is None:
+        first, count = 0, math.ceil(period_s / seg_s - 1e-9)
+    else:  # live: the segments complete by now, within the time-shift window
+        count = math.floor(period_s / seg_s + 1e-9)
+        first = max(0, math.floor((period_s - window) / seg_s)) if math.isfinite(window) else 0
     out = []
-    for k in range(count):
+    for k in range(first, count):
         url = expand_template(
             tpl["media"], rep_id=rep.id, bandwidth=rep.bandwidth, number=start + k, time=pto + k * duration
         )
@@ -187,9 +208,9 @@ def _numbered_segments(
 
 
 def _list_segments(
-    seg_list: Any, base: str, period: tuple[float, float], where: str
+    seg_list: Any, base: str, period: PeriodTiming, where: str
 ) -> tuple[SegmentRef | None, list[SegmentRef]]:
-    period_start, period_s = period
+    period_start, period_s, _ = period
     timescale = seg_list.timescale or 1
     duration = (seg_list.duration or 0) / timescale
     offset = period_start - (seg_list.presentation_time_offset or 0) / timescale
@@ -255,7 +276,7 @@ def _protection(elements: list[ET.Element], base: str, where: str) -> Protection
     return Protection(kids=found.kids, license_url=license_url, scheme=found.scheme or "")
 
 
-def _rendition(period: Any, adaptation: Any, rep: Any, base: str, timing: tuple[float, float], where: str,
+def _rendition(period: Any, adaptation: Any, rep: Any, base: str, timing: PeriodTiming, where: str,
                protection: Protection | None = None) -> Rendition:
     if not rep.id or rep.bandwidth is None:
         raise ManifestError(f"{where}: Representation needs id and bandwidth")
@@ -307,15 +328,23 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, timing: tuple[
     )
 
 
-def parse_mpd(text: str, url: str) -> Document:
-    """Parse a static MPD: every Period with its tracks, placed on the presentation timeline."""
+def parse_mpd(text: str, url: str, now: float | None = None) -> Document:
+    """Parse an MPD: every Period with its tracks, placed on the presentation timeline.
+
+    A dynamic (live) MPD lists only the segments available at ``now`` (seconds since the epoch)
+    within its time-shift buffer, counted from ``availabilityStartTime``.
+    """
     try:
         mpd = MPEGDASHParser.parse(text)
         tree = ET.fromstring(text.encode() if isinstance(text, str) else text)
     except (ExpatError, ET.ParseError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise ManifestError(f"{url}: not a well-formed MPD ({exc})") from None
-    if mpd.type == "dynamic":
-        raise ManifestError(f"{url}: live (dynamic) MPDs are not supported yet")
+    live = mpd.type == "dynamic"
+    available_s: float | None = None
+    window: float | None = None
+    if live:
+        available_s = (time.time() if now is None else now) - _datetime(mpd.availability_start_time, url)
+        window = parse_duration(mpd.time_shift_buffer_depth, f"{url} MPD@timeShiftBufferDepth") or math.inf
     if not mpd.periods:
         raise ManifestError(f"{url}: MPD has no Period")
     duration = parse_duration(mpd.media_presentation_duration, f"{url} MPD@mediaPresentationDuration")
@@ -336,17 +365,41 @@ def parse_mpd(text: str, url: str) -> Document:
         end = starts[p + 1] if p + 1 < len(starts) else None
         own = parse_duration(period.duration, f"{url} Period[{p}]@duration")
         length = own if own is not None else (end - start if end is not None else (duration or 0.0) - start)
+        if available_s is not None:  # live: only what exists by now
+            length = min(length, available_s - start) if own is not None or end is not None else available_s - start
         where = f"{url} Period[{p}]" if len(mpd.periods) > 1 else url
         periods.append(Period(start, max(length, 0.0), _period_tracks(
-            period, period_elements[p], _base_url(base, period), (start, max(length, 0.0)), where)))
-    if not duration:
+            period, period_elements[p], _base_url(base, period), (start, max(length, 0.0), window), where)))
+    if live:
+        duration = max((t.renditions[0].segments[-1].end_s for p in periods for t in p.tracks
+                        if t.renditions[0].segments), default=0.0)
+    elif not duration:
         duration = periods[-1].start_s + periods[-1].duration_s
     mirrors = tuple(b.base_url_value.strip() for b in (mpd.base_urls or []) if b.base_url_value)
     groups = (tuple(urljoin(url, b) for b in mirrors),) if len(mirrors) > 1 else ()
-    return Document(url, duration, tuple(periods), groups)
+    if not live:
+        return Document(url, duration, tuple(periods), groups)
+    refresh = parse_duration(mpd.minimum_update_period, f"{url} MPD@minimumUpdatePeriod") or DEFAULT_LIVE_REFRESH_S
+    delay = parse_duration(mpd.suggested_presentation_delay, f"{url} MPD@suggestedPresentationDelay")
+    longest = max((s.duration_s for p in periods for t in p.tracks for s in t.renditions[0].segments), default=refresh)
+    return Document(url, duration, tuple(periods), groups, live=True, refresh_s=refresh,
+                    hold_back_s=delay if delay is not None else 3 * longest)
 
 
-def _period_tracks(period: Any, element: ET.Element, base: str, timing: tuple[float, float],
+def _datetime(text: str | None, url: str) -> float:
+    """``availabilityStartTime`` (xs:dateTime, UTC when it names no zone) in epoch seconds."""
+    if not text:
+        raise ManifestError(f"{url}: a dynamic MPD needs availabilityStartTime")
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ManifestError(f"{url}: bad availabilityStartTime {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
+
+
+def _period_tracks(period: Any, element: ET.Element, base: str, timing: PeriodTiming,
                    url: str) -> tuple[Track, ...]:
     adaptation_elements = _children(element, "AdaptationSet")
     tracks: list[Track] = []
@@ -386,8 +439,9 @@ def to_manifest(document: Document) -> Manifest:
     boundary like a rendition switch.
     """
     first = document.periods[0]
+    live = {"live": document.live, "refresh_s": document.refresh_s, "hold_back_s": document.hold_back_s}
     if len(document.periods) == 1:
-        return Manifest(document.url, "dash", document.duration_s, first.tracks, document.mirrors)
+        return Manifest(document.url, "dash", document.duration_s, first.tracks, document.mirrors, **live)
     tracks = []
     for track in first.tracks:
         chain = [track] + [_continuation(track, p) for p in document.periods[1:]]
@@ -401,7 +455,7 @@ def to_manifest(document: Document) -> Manifest:
                 segments.extend(dataclasses.replace(s, init=s.init or partner.init) for s in partner.segments)
             renditions.append(dataclasses.replace(rendition, segments=tuple(segments)))
         tracks.append(dataclasses.replace(track, renditions=tuple(renditions)))
-    return Manifest(document.url, "dash", document.duration_s, tuple(tracks), document.mirrors)
+    return Manifest(document.url, "dash", document.duration_s, tuple(tracks), document.mirrors, **live)
 
 
 def _continuation(track: Track, period: Period) -> Track | None:

@@ -200,7 +200,8 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str], previous: Manif
     if not master.is_variant:
         rendition = _rendition("0", 0, "", text, url, parse)
         track = Track("video", (rendition,))
-        return Manifest(url, "hls", rendition.segments[-1].end_s, (track,), live=parse.live, refresh_s=parse.target_s)
+        return Manifest(url, "hls", rendition.segments[-1].end_s, (track,), live=parse.live, refresh_s=parse.target_s,
+                        hold_back_s=3 * parse.target_s)
 
     def media_text(uri: str) -> tuple[str, str]:
         absolute = urljoin(url, uri)
@@ -251,4 +252,5 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str], previous: Manif
     duration = max(t.renditions[0].segments[-1].end_s for t in tracks)
     kind_order: dict[TrackKind, int] = {"video": 0, "audio": 1, "text": 2}
     return Manifest(url, "hls", duration, tuple(sorted(tracks, key=lambda t: kind_order[t.kind])),
-                    live=parse.live, refresh_s=parse.target_s)
+                    live=parse.live, refresh_s=parse.target_s,
+                        hold_back_s=3 * parse.target_s)

@@ -134,8 +134,10 @@ class Manifest:
     mirrors: tuple[tuple[str, ...], ...] = ()
     """Groups of equivalent base URLs (the first is the one segment URLs use): failover hosts."""
     live: bool = False
-    """Still growing (an HLS playlist without ``EXT-X-ENDLIST``): reload every ``refresh_s``."""
+    """Still growing (a dynamic MPD, an HLS playlist without ``EXT-X-ENDLIST``): reload every
+    ``refresh_s`` and join ``hold_back_s`` behind the live edge."""
     refresh_s: float = 0.0
+    hold_back_s: float = 0.0
 
     @property
     def playlist_timeline(self) -> bool:

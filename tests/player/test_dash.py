@@ -140,3 +140,20 @@ def test_bad_default_kid_is_named() -> None:
       </AdaptationSet>"""
     with pytest.raises(ManifestError, match=r"AdaptationSet\[0\]/Representation\[0\].*nope"):
         parse(mpd(body), URL)
+
+
+def test_dynamic_mpd_lists_only_what_is_available_now() -> None:
+    from player.manifest.dash import parse_mpd, to_manifest
+
+    text = mpd('<AdaptationSet contentType="video"><SegmentTemplate media="$Number$.m4s" initialization="i.mp4" '
+               'duration="4" timescale="1" startNumber="1"/><Representation id="v" bandwidth="1"/></AdaptationSet>',
+               attrs='availabilityStartTime="2026-01-01T00:00:00Z" timeShiftBufferDepth="PT10S" '
+                     'minimumUpdatePeriod="PT2S" suggestedPresentationDelay="PT6S"').replace('"static"', '"dynamic"')
+    ast = 1767225600.0  # 2026-01-01T00:00:00Z
+    m = to_manifest(parse_mpd(text, URL, now=ast + 21.0))
+    segments = m.first("video").renditions[0].segments
+    assert [s.number for s in segments] == [3, 4, 5]  # 5 complete by 21 s; the window keeps 10 s
+    assert [s.start_s for s in segments] == [8, 12, 16]
+    assert m.live and m.refresh_s == 2 and m.hold_back_s == 6 and m.duration_s == 20
+    with pytest.raises(ManifestError, match="availabilityStartTime"):
+        parse_mpd(text.replace('availabilityStartTime="2026-01-01T00:00:00Z"', ""), URL, now=ast)
