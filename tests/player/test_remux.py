@@ -9,7 +9,7 @@ import pytest
 
 from drm import bmff
 from player.remux import Remuxer, RemuxError
-from tests.player.media import Rendition, decode, encode_rendition
+from tests.player.media import Rendition, decode, encode_rendition, with_track_id
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +84,26 @@ def test_time_offset_moves_every_timestamp(ladder: tuple[Rendition, Rendition]) 
     out = remuxer.push("low", low.init, low.segments[1], time_offset_s=10.0)
     fragment = next(bmff.iter_fragments(out[len(low.init):]))
     assert fragment.trafs[0].base_media_decode_time == (2 + 10) * 12288
+
+
+def test_switches_across_track_ids_decode_every_frame(ladder: tuple[Rendition, Rendition], tmp_path: Path) -> None:
+    low, high = ladder
+    high = with_track_id(high, 7)
+    assert bmff.parse_init(high.init).tracks[0].track_id == 7
+    remuxer = Remuxer("video")
+    stream = b"".join(remuxer.push(str(index), r.init, r.segments[i]) for index, r, i in _plan(low, high))
+    frames, errors, sizes = decode(stream, tmp_path)
+    assert errors == [] and frames == 4 * 48 and sizes == {"320,180", "640,360"}
+
+
+def test_hevc_switches_with_out_of_band_parameter_sets(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    out = tmp_path_factory.mktemp("hevc")
+    low = encode_rendition(out, "low", size="320x180", kbps=200, timescale=12288, profile="main", codec="libx265")
+    high = encode_rendition(out, "high", size="640x360", kbps=600, timescale=90000, profile="main", codec="libx265")
+    assert bmff.parse_init(low.init).tracks[0].sample_entries[0].format == "hvc1"
+    naive = low.init + b"".join(r.segments[i] for _, r, i in _plan(low, high))
+    assert decode(naive, tmp_path)[1], "plain concatenation unexpectedly decoded the switch cleanly"
+    remuxer = Remuxer("video")
+    stream = b"".join(remuxer.push(str(index), r.init, r.segments[i]) for index, r, i in _plan(low, high))
+    frames, errors, sizes = decode(stream, tmp_path)
+    assert errors == [] and frames == 4 * 48 and sizes == {"320,180", "640,360"}
