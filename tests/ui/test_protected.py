@@ -30,14 +30,19 @@ def refusing_desktop(qapp, library: Path, tmp_path: Path) -> Iterator[Desktop]:
             app.close()
 
 
-def test_an_encrypted_title_plays_and_its_position_advances(qtbot, desktop: Desktop) -> None:
-    desktop.play("the-cipher-garden")  # cbcs: video 1:9 pattern, audio whole blocks
+@pytest.mark.parametrize("title", [
+    "sealed-orders",  # cenc DASH
+    "the-cipher-garden",  # cbcs: video 1:9 pattern, audio whole blocks
+    "vault-seven",  # HLS AES-128, the only format it has
+])
+def test_an_encrypted_title_plays_and_its_position_advances(qtbot, desktop: Desktop, title: str) -> None:
+    desktop.play(title)
     qtbot.waitUntil(lambda: desktop.window.property("currentPage") == "player", timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: desktop.playback.property("position") > 1.0, timeout=TIMEOUT_MS)
     first = desktop.playback.property("position")
     qtbot.waitUntil(lambda: desktop.playback.property("position") > first + 1.0, timeout=TIMEOUT_MS)
     assert desktop.playback.property("error") == ""
-    assert desktop.playback.property("titleId") == "the-cipher-garden"
+    assert desktop.playback.property("titleId") == title
 
 
 def test_a_refused_licence_is_shown_in_words(qtbot, refusing_desktop: Desktop) -> None:
