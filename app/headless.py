@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
@@ -18,6 +20,15 @@ STARTUP_TIMEOUT_S = 30.0
 TELEMETRY_FLUSH_S = 3.0
 """How long the end of a run waits for the collector; what is not sent by then goes next run."""
 
+
+
+def has_sound() -> bool:
+    """Whether this machine can play sound at all (a sound server or a sound card). Without
+    either, audio goes to mpv's null output instead of ALSA complaining on the terminal."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    server = os.environ.get("PULSE_SERVER") or (runtime and (Path(runtime, "pulse").exists()
+                                                             or Path(runtime, "pipewire-0").exists()))
+    return bool(server) or Path("/dev/snd").exists()
 
 
 class _Progress:
@@ -51,7 +62,7 @@ def play_headless(
     """Play ``target`` (a title id with ``catalog``, else a manifest URL) until it ends, fails,
     or ``duration_s`` seconds have played; return the summary."""
     report = PlaybackReport()
-    player = Player(video_output="null", **({"abr": abr} if abr else {}))
+    player = Player(video_output="null", audio_output=None if has_sound() else "null", **({"abr": abr} if abr else {}))
     player.add_listener(report)
     if progress:
         player.add_listener(_Progress())
