@@ -7,6 +7,7 @@ when the stream restarts after a seek).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from drm import bmff
@@ -88,14 +89,20 @@ class MediaPipeline:
         init: bytes | None = None
         decryptor: Decryptor | None = None
         source = ""
-        if action.init is not None:
-            source = _ref_key(action.init)
-            init_data = {k: v for k, v in cmcd_data.items() if k not in ("d", "nor")} | {"ot": "i"}
-            raw_init = await self._init(action.init, init_data)
-            decryptor = await self._decryptor(rendition, source, raw_init)
-            init = decryptor.clear_init() if decryptor is not None else raw_init
         url, headers = cmcd.apply(action.segment.url, cmcd_data, self._cmcd_mode)
-        fetched = await self._get(url, action.segment.byte_range, headers, progress)
+        # The media segment downloads while the init (and its keys) are fetched: a new rendition
+        # costs no extra round trip.
+        segment = asyncio.ensure_future(self._get(url, action.segment.byte_range, headers, progress))
+        try:
+            if action.init is not None:
+                source = _ref_key(action.init)
+                init_data = {k: v for k, v in cmcd_data.items() if k not in ("d", "nor")} | {"ot": "i"}
+                raw_init = await self._init(action.init, init_data)
+                decryptor = await self._decryptor(rendition, source, raw_init)
+                init = decryptor.clear_init() if decryptor is not None else raw_init
+            fetched = await segment
+        finally:
+            segment.cancel()  # a no-op once it is done; stops it when the init failed
         data = fetched.data
         if action.segment.key is not None:
             data = await self._decrypt_aes128(action.segment, data)

@@ -117,11 +117,11 @@ def test_dash_multi_period_plays_back_to_back(tmp_path: Path) -> None:
     assert summary["played_s"] == pytest.approx(12.0, abs=0.6)
 
 
-def _hls_ladder(out: Path, segment_type: str, *extra: str) -> None:
+def _hls_ladder(out: Path, segment_type: str, *extra: str, segment_name: str = "v%v_%03d") -> None:
     ffmpeg(*SOURCE, *extra, "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
            "-hls_segment_type", segment_type, "-master_pl_name", "master.m3u8",
            "-var_stream_map", "v:0,agroup:aud v:1,agroup:aud a:0,agroup:aud",
-           "-hls_segment_filename", str(out / ("v%v_%03d" + (".ts" if segment_type == "mpegts" else ".m4s"))),
+           "-hls_segment_filename", str(out / (segment_name + (".ts" if segment_type == "mpegts" else ".m4s"))),
            str(out / "v%v.m3u8"))
 
 
@@ -162,3 +162,10 @@ def test_hls_discontinuity_with_timestamps_starting_afresh(tmp_path: Path) -> No
         summary = play(base + "joined.m3u8")
     assert summary["errors"] == [] and summary["ended"]
     assert summary["played_s"] == pytest.approx(8.0, abs=0.6)
+
+
+def test_hls_single_file_with_byte_ranges(tmp_path: Path) -> None:
+    _hls_ladder(tmp_path, "fmp4", "-hls_flags", "single_file", segment_name="v%v")
+    assert "#EXT-X-BYTERANGE" in (tmp_path / "v0.m3u8").read_text()
+    with serve(tmp_path) as base:
+        assert_clean(play(base + "master.m3u8"))
