@@ -1,66 +1,68 @@
-"""Live HLS: a real encoder writing the playlist in real time, the player joining behind the edge,
-reloading at the target duration, and ending when the playlist does (``EXT-X-ENDLIST``)."""
+"""Live streams: a real encoder writing DASH or HLS in real time, the player joining behind the
+live edge, reloading as it goes, and ending when the presentation does (the MPD turning static,
+``EXT-X-ENDLIST``)."""
 
 from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from app.report import PlaybackReport
 from tests.player.origin import serve
 from tests.playing import play_to_end
+
+SOURCE = ["-re", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=24", "-f", "lavfi", "-i", "sine=f=440:sample_rate=48000",
+          "-t", "16", "-c:v", "libx264", "-preset", "ultrafast", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0",
+          "-c:a", "aac"]
+
+
+def play_live(folder: Path, muxer: list[str], manifest: str, joinable: Callable[[], bool],
+              still_live: Callable[[str], bool]) -> tuple[PlaybackReport, float]:
+    """Start the encoder, join once ``joinable``, play to the end; (report, seconds it took)."""
+    encoder = subprocess.Popen(["ffmpeg", "-v", "error", *SOURCE, *muxer, str(folder / manifest)])
+    try:
+        deadline = time.monotonic() + 30
+        while not joinable() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert still_live((folder / manifest).read_text()), "the stream ended before the player joined"
+        joined_at = time.monotonic()
+        with serve(folder) as base:
+            report = play_to_end(base + manifest, speed=1, timeout=60)
+        assert encoder.wait(10) == 0
+    finally:
+        if encoder.poll() is None:
+            encoder.kill()
+    return report, time.monotonic() - joined_at
+
+
+def assert_followed_to_the_end(report: PlaybackReport, took_s: float) -> None:
+    summary = report.as_dict()
+    assert summary["ended"] and summary["errors"] == [], summary
+    # Joined a few segments behind the edge, then played on to the very end, in real time.
+    assert 4.0 <= summary["played_s"] <= 16.0
+    assert took_s >= summary["played_s"] - 1.0
 
 
 @pytest.mark.parametrize("window", ["event", "sliding"])
 def test_live_hls_is_joined_followed_and_ended(tmp_path: Path, window: str) -> None:
     window_args = (["-hls_playlist_type", "event"] if window == "event"
                    else ["-hls_list_size", "4", "-hls_flags", "delete_segments"])
-    encoder = subprocess.Popen(
-        ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=24", "-f", "lavfi",
-         "-i", "sine=f=440:sample_rate=48000", "-t", "16", "-c:v", "libx264", "-preset", "ultrafast", "-g", "48",
-         "-keyint_min", "48", "-sc_threshold", "0", "-c:a", "aac", "-f", "hls", "-hls_time", "2",
-         "-hls_segment_type", "fmp4", *window_args, str(tmp_path / "live.m3u8")])
-    try:
-        playlist = tmp_path / "live.m3u8"
-        deadline = time.monotonic() + 30
-        while (not playlist.exists() or playlist.read_text().count("#EXTINF") < 3) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert "#EXT-X-ENDLIST" not in playlist.read_text()  # still live when the player joins
-        joined_at = time.monotonic()
-        with serve(tmp_path) as base:
-            report = play_to_end(base + "live.m3u8", speed=1, timeout=60)
-        assert encoder.wait(10) == 0
-    finally:
-        if encoder.poll() is None:
-            encoder.kill()
-    summary = report.as_dict()
-    assert summary["ended"] and summary["errors"] == [], summary
-    # It joined a few segments behind the edge and played on to the very end, in real time.
-    assert 4.0 <= summary["played_s"] <= 16.0
-    assert time.monotonic() - joined_at >= summary["played_s"] - 1.0
+    playlist = tmp_path / "live.m3u8"
+    report, took = play_live(
+        tmp_path, ["-f", "hls", "-hls_time", "2", "-hls_segment_type", "fmp4", *window_args], "live.m3u8",
+        joinable=lambda: playlist.exists() and playlist.read_text().count("#EXTINF") >= 3,
+        still_live=lambda text: "#EXT-X-ENDLIST" not in text)
+    assert_followed_to_the_end(report, took)
 
 
 def test_live_dash_is_joined_followed_and_ended(tmp_path: Path) -> None:
-    encoder = subprocess.Popen(
-        ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=24", "-f", "lavfi",
-         "-i", "sine=f=440:sample_rate=48000", "-t", "16", "-c:v", "libx264", "-preset", "ultrafast", "-g", "48",
-         "-keyint_min", "48", "-sc_threshold", "0", "-c:a", "aac", "-f", "dash", "-seg_duration", "2",
-         "-use_template", "1", "-use_timeline", "1", "-window_size", "5", "-adaptation_sets",
-         "id=0,streams=v id=1,streams=a", str(tmp_path / "live.mpd")])
-    try:
-        mpd = tmp_path / "live.mpd"
-        deadline = time.monotonic() + 30
-        while (not mpd.exists() or len(list(tmp_path.glob("chunk-stream0-*.m4s"))) < 3) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert 'type="dynamic"' in mpd.read_text()  # still live when the player joins
-        with serve(tmp_path) as base:
-            report = play_to_end(base + "live.mpd", speed=1, timeout=60)
-        assert encoder.wait(10) == 0
-    finally:
-        if encoder.poll() is None:
-            encoder.kill()
-    summary = report.as_dict()
-    assert summary["ended"] and summary["errors"] == [], summary
-    assert 4.0 <= summary["played_s"] <= 16.0
+    report, took = play_live(
+        tmp_path, ["-f", "dash", "-seg_duration", "2", "-use_template", "1", "-use_timeline", "1", "-window_size", "5",
+                   "-adaptation_sets", "id=0,streams=v id=1,streams=a"], "live.mpd",
+        joinable=lambda: (tmp_path / "live.mpd").exists() and len(list(tmp_path.glob("chunk-stream0-*.m4s"))) >= 3,
+        still_live=lambda text: 'type="dynamic"' in text)
+    assert_followed_to_the_end(report, took)
