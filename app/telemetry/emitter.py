@@ -206,14 +206,18 @@ class Telemetry:
     def _send_one(self, http: httpx.Client, backoff: Backoff) -> float | None:
         """Send the next due batch; returns how long to wait for a wake-up (from the writer or
         ``flush``) before looking again, None to look again at once."""
+        # Look first, claim only what is due: a claimed batch is safe from eviction, so claiming one
+        # that then waits would keep old events past the queue's bound.
+        waiting = self.queue.next_batch(self.config.batch_size, claim=False)
+        if waiting is None:
+            return self.config.batch_delay_s
+        age = time.time() - waiting.oldest_enqueued_at
+        if waiting.size < self.config.batch_size and age < self.config.batch_delay_s \
+                and not self._flushing.is_set() and not self._stopping.is_set():
+            return self.config.batch_delay_s - age
         batch = self.queue.next_batch(self.config.batch_size)
         if batch is None:
-            return self.config.batch_delay_s
-        age = time.time() - batch.oldest_enqueued_at
-        if batch.size < self.config.batch_size and age < self.config.batch_delay_s \
-                and not self._flushing.is_set() and not self._stopping.is_set():
-            self.queue.release()
-            return self.config.batch_delay_s - age
+            return None
         outcome, detail = post_batch(http, batch)
         if outcome is Outcome.DELIVERED:
             self.queue.ack(batch)

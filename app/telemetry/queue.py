@@ -177,9 +177,10 @@ class EventQueue:
             dropped = self._db.execute("SELECT COUNT(*) FROM dropped").fetchone()[0]
         return events + dropped
 
-    def next_batch(self, limit: int) -> Batch | None:
+    def next_batch(self, limit: int, *, claim: bool = True) -> Batch | None:
         """The oldest waiting session's next events (and its dropped records), marked in flight
-        until :meth:`ack`, :meth:`reject` or :meth:`release`."""
+        until :meth:`ack`, :meth:`reject` or :meth:`release`. With ``claim=False`` only a look:
+        nothing is marked, so eviction may still take those events."""
         with self._lock:
             # A session with only a dropped record left goes first (it never gets an event to
             # ride on); then the session of the oldest event.
@@ -201,7 +202,8 @@ class EventQueue:
                 (session_id, limit)).fetchall()
             dropped = self._db.execute(
                 "SELECT reason, count, event_id, ts FROM dropped WHERE session_id = ?", (session_id,)).fetchall()
-            self._inflight = {row_id for row_id, _, _ in events}
+            if claim:
+                self._inflight = {row_id for row_id, _, _ in events}
         records = [body for _, body, _ in events]
         records += [json.dumps({"event_id": event_id, "type": "dropped", "ts": round(ts * 1000, 1),
                                 "count": count, "reason": reason}, separators=(",", ":"))
