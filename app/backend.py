@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -26,8 +27,10 @@ class EmbeddedBackend:
     """``with EmbeddedBackend(data_dir) as url:`` runs the backend for the block's duration."""
 
     def __init__(self, data_dir: Path, *, db: Path | None = None, log_file: Path | None = None,
-                 timeout_s: float = 30.0) -> None:
+                 timeout_s: float = 30.0, options: Sequence[str] = ()) -> None:
+        """``options`` are more of the backend's own arguments (``--no-license``, ``--faults``)."""
         self.data_dir = data_dir
+        self.options = tuple(options)
         self.db = db
         self.log_file = log_file
         self.timeout_s = timeout_s
@@ -38,6 +41,7 @@ class EmbeddedBackend:
         cmd = [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", "0", "--data", str(self.data_dir)]
         if self.db is not None:
             cmd += ["--db", str(self.db)]
+        cmd += self.options
         log = open(self.log_file, "a") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self._process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from app.backend import EmbeddedBackend
 from app.catalog import CatalogClient
 from app.headless import play_headless
 from tests.license.conftest import PROTECTED, keys_of
-from tests.license.servers import run_backend
 
 PLAYS = [(title, fmt) for title, (_, formats) in PROTECTED.items() for fmt in formats]
 
@@ -37,10 +37,16 @@ def test_each_protected_title_plays_to_the_end_with_keys_from_the_license_server
     assert summary["played_s"] >= duration_s - 0.5
 
 
+
+def refusing_backend(library: Path, tmp_path: Path) -> EmbeddedBackend:
+    """A backend of its own that refuses every licence (``--no-license``)."""
+    return EmbeddedBackend(library, db=tmp_path / "marquee.db", log_file=tmp_path / "marquee.log",
+                           options=["--no-license"])
+
 def test_keys_given_on_the_command_line_need_no_license(library: Path, tmp_path: Path, key_file: list) -> None:
     """``--key`` keys suffice: the backend refuses every licence, playback still succeeds."""
     keys = dict(keys_of(key_file, "the-cipher-garden").values())
-    with run_backend(library, tmp_path / "marquee.db", "--no-license") as url, CatalogClient(url) as catalog:
+    with refusing_backend(library, tmp_path) as url, CatalogClient(url) as catalog:
         report = play_headless(catalog, "the-cipher-garden", keys=keys, progress=False, duration_s=3.0)
     assert report.errors == [] and report.played_s >= 3.0
 
@@ -52,7 +58,7 @@ def test_keys_given_on_the_command_line_need_no_license(library: Path, tmp_path:
 ])
 def test_a_refused_license_stops_playback_with_a_clear_error(
         library: Path, tmp_path: Path, key_file: list, title_id: str, fmt: str, code: str) -> None:
-    with run_backend(library, tmp_path / "marquee.db", "--no-license") as url, CatalogClient(url) as catalog:
+    with refusing_backend(library, tmp_path) as url, CatalogClient(url) as catalog:
         report = play_headless(catalog, title_id, fmt=fmt, progress=False)
     assert report.startup_ms is None and not report.ended and report.fatal_error
     error = report.errors[0]  # the cause comes first; mpv may add its own words after it

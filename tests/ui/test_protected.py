@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.license.servers import run_backend
+from app.backend import EmbeddedBackend
 from ui.app import Desktop
 
 TIMEOUT_MS = 30_000
@@ -22,7 +22,8 @@ TIMEOUT_MS = 30_000
 @pytest.fixture
 def refusing_desktop(qapp, library: Path, tmp_path: Path) -> Iterator[Desktop]:
     """The app on a backend that refuses every licence."""
-    with run_backend(library, tmp_path / "marquee.db", "--no-license") as url:
+    with EmbeddedBackend(library, db=tmp_path / "marquee.db", log_file=tmp_path / "marquee.log",
+                         options=["--no-license"]) as url:
         app = Desktop(url, audio_output="null")
         try:
             yield app
