@@ -35,7 +35,7 @@ def video_of(manifest: Manifest, library: Path) -> Video:
     return Video(manifest.url, track.renditions[0].segments[0].duration_s, ladder, tuple(map(tuple, sizes)))
 
 
-@pytest.mark.parametrize("algorithm", ["rate", "bola"])
+@pytest.mark.parametrize("algorithm", ["rate", "bola", "marquee"])
 def test_live_and_simulated_sessions_agree(backend: str, library: Path, algorithm: str) -> None:
     with CatalogClient(backend) as catalog:
         titles = [item for row in catalog.home() for item in row.items]
