@@ -2,7 +2,7 @@
 files, writes plots, prints tables; the decision code in :mod:`abr` stays pure).
 
 ``marquee abr simulate --traces DIR|FILE... [--video SPEC] [--model pensieve] [--algorithms a,b|all]
-[--optimal] [--json] [--plots DIR] [--jobs N]``
+[--optimal] [--json] [--plots DIR] [--starts N] [--jobs N]``
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
     sim.add_argument("--optimal", action="store_true", help="also compute the offline QoE_lin optimum")
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     sim.add_argument("--plots", metavar="DIR", help="write PNG plots into DIR")
+    sim.add_argument("--starts", type=int, default=1, metavar="N",
+                     help="play each trace from N evenly spaced points of its loop (default 1: its beginning)")
     sim.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     return parser
 
@@ -104,6 +106,7 @@ def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models:
     traces = read_traces(args.traces)
     if not traces:
         raise TraceError(f"{' '.join(args.traces)}:0: no trace files found")
+    traces = [start for trace in traces for start in trace.start_points(args.starts)]
     if args.video:
         video = read_video(args.video)
     else:

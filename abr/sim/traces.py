@@ -56,6 +56,33 @@ class Trace:
         moved = sum(b * (t1 - t0) for t0, t1, b in zip(self.times_s, self.times_s[1:], self.mbps[1:]))
         return moved / (self.times_s[-1] - self.times_s[0])
 
+    def starting_at(self, interval: int) -> Trace:
+        """The same loop entered at the start of its ``interval``-th interval (0-based), so a
+        session meets the link's conditions at another moment. Sample ``i`` holds over
+        ``(times_s[i - 1], times_s[i]]``; the intervals keep their lengths and rates, in loop order."""
+        count = len(self.times_s) - 1
+        if not 0 <= interval < count:
+            raise ValueError(f"trace {self.name}: interval {interval} outside its {count} intervals")
+        if interval == 0:
+            return self
+        lengths = [t1 - t0 for t0, t1 in zip(self.times_s, self.times_s[1:])]
+        order = list(range(interval, count)) + list(range(interval))
+        times = [0.0]
+        for index in order:
+            times.append(times[-1] + lengths[index])
+        rates = [self.mbps[index + 1] for index in order]
+        offset = self.times_s[interval] - self.times_s[0]
+        return Trace(f"{self.name}@{offset:g}s", tuple(times), (rates[0], *rates), self.latency_s)
+
+    def start_points(self, count: int) -> list[Trace]:
+        """The trace entered at ``count`` evenly spaced intervals of its loop (the first one at its
+        beginning). One outage that happens to meet a large segment can decide a comparison on
+        one start; several starts per trace measure the algorithm rather than that coincidence."""
+        if count < 1:
+            raise ValueError(f"start points must be at least 1, got {count}")
+        intervals = len(self.times_s) - 1
+        return [self.starting_at(k * intervals // count) for k in range(min(count, intervals))]
+
 
 def _number(text: str, path: Path, line: int, what: str) -> float:
     try:

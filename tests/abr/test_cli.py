@@ -54,3 +54,16 @@ def test_bad_input_is_reported_not_raised(tmp_path):
     bad.write_text("0 1\n1 oops\n")
     code, _, err = run("simulate", "--traces", str(bad))
     assert code == 2 and f"{bad}:2:" in err
+
+
+def test_each_trace_from_several_starting_points():
+    code, out, err = run("simulate", "--traces", str(HSDPA / "norway_ferry_2"), "--video", VIDEO,
+                         "--algorithms", "rate", "--starts", "3", "--json")
+    assert code == 0 and "3/3 traces" in err
+    rows = json.loads(out)["traces"]
+    names = [r["trace"] for r in rows]
+    assert names[0] == "norway_ferry_2" and all(n.startswith("norway_ferry_2@") for n in names[1:])
+    assert len(set(names)) == 3
+    assert len({r["qoe_lin"] for r in rows}) > 1  # the same trace met at other moments plays differently
+    code, _, err = run("simulate", "--traces", str(HSDPA / "norway_ferry_2"), "--starts", "0")
+    assert code == 2 and "at least 1" in err

@@ -99,3 +99,28 @@ def test_videos_from_every_description(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(VideoError, match="unknown video description"):
         read_video(tmp_path / "notes.txt")
+
+
+def test_a_trace_entered_later_keeps_its_loop():
+    trace = read_trace(TRACES / "pensieve_hsdpa_test" / "norway_bus_10")
+    later = trace.starting_at(10)
+    assert later.duration_s == pytest.approx(trace.duration_s)
+    assert later.mean_mbps() == pytest.approx(trace.mean_mbps())
+    assert later.mbps[1:] == trace.mbps[11:] + trace.mbps[1:11]
+    assert later.times_s[1] == pytest.approx(trace.times_s[11] - trace.times_s[10])
+    assert later.name == f"norway_bus_10@{trace.times_s[10]:g}s"
+    assert trace.starting_at(0) is trace
+
+
+def test_start_points_are_spread_over_the_loop():
+    trace = read_trace(TRACES / "pensieve_hsdpa_test" / "norway_bus_10")
+    starts = trace.start_points(4)
+    assert len(starts) == 4 and starts[0] is trace
+    offsets = [float(t.name.rsplit("@", 1)[1][:-1]) for t in starts[1:]]
+    assert offsets == sorted(offsets) and offsets[0] > 0 and offsets[-1] < trace.duration_s
+    short = read_trace(TRACES / "sabre" / "network" / "network_example.json")
+    assert len(short.start_points(10)) == len(short.times_s) - 1  # never the same start twice
+    with pytest.raises(ValueError, match="at least 1"):
+        trace.start_points(0)
+    with pytest.raises(ValueError, match="outside"):
+        trace.starting_at(len(trace.times_s) - 1)
