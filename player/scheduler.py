@@ -66,7 +66,8 @@ class _Span:
 
     start_s: float
     end_s: float
-    rendition: int
+    rendition: int | None
+    """None for an ``EXT-X-GAP`` span that no rendition has media for: skipped, never loaded."""
     size_bytes: int
     reason: str
 
@@ -136,7 +137,7 @@ class Scheduler:
 
     def every_track_started(self) -> bool:
         """Whether every track has its first segment: what a player needs to show a picture."""
-        return all(t.spans for t in self._tracks)
+        return all(any(s.rendition is not None for s in t.spans) for t in self._tracks)
 
     def bytes_ahead(self) -> int:
         """Bytes delivered for media still ahead of the playhead (the memory the buffer holds)."""
@@ -215,7 +216,7 @@ class Scheduler:
         state.spans.append(_Span(seg.start_s, seg.end_s, fetch.rendition, size_bytes, fetch.reason))
         state.last_rendition = fetch.rendition
         state.next_index = fetch.index + 1
-        return self._completions() + self._plan()
+        return self._plan()
 
     def _completions(self) -> list[Action]:
         """Tracks that have delivered their last segment (never while the presentation is live)."""
@@ -244,7 +245,7 @@ class Scheduler:
             t.next_index = next((i for i, seg in enumerate(new) if seg.number >= due), len(new))
             t.track = fresh
         self.manifest = manifest
-        return self._completions() + self._plan()
+        return self._plan()
 
     def on_fetch_progress(self, request_id: int, bytes_done: int, bytes_total: int | None,
                           elapsed_s: float) -> Fetch | None:
@@ -256,7 +257,7 @@ class Scheduler:
             return None
         progress = Progress(fetch.rendition, bytes_done, bytes_total, elapsed_s, fetch.segment.duration_s)
         lower = self.abr.abandon(self._context(state), progress)
-        if lower is None or not 0 <= lower < fetch.rendition:
+        if lower is None or not 0 <= lower < fetch.rendition or state.track.renditions[lower].segments[fetch.index].gap:
             return None
         rendition = state.track.renditions[lower]
         segment = rendition.segments[fetch.index]
@@ -279,7 +280,8 @@ class Scheduler:
         tried.add(fetch.rendition)
         count = len(state.track.renditions)
         order = [*range(fetch.rendition - 1, -1, -1), *range(fetch.rendition + 1, count)]
-        candidate = next((r for r in order if r not in tried), None)
+        candidate = next((r for r in order if r not in tried
+                          and not state.track.renditions[r].segments[fetch.index].gap), None)
         if candidate is None:
             return None
         rendition = state.track.renditions[candidate]
@@ -300,16 +302,18 @@ class Scheduler:
         events: list[PlayerEvent] = []
         for t in self._tracks:
             span = t.span_at(position_s)
-            if span is not None and span.rendition != t.shown_rendition and t.kind == "video":
+            if span is None or span.rendition is None:
+                continue  # nothing delivered here yet, or a skipped gap: the picture stays as it was
+            if span.rendition != t.shown_rendition and t.kind == "video":
                 events.append(self._switch_event(t, span, position_s))
-            if span is not None:
-                t.shown_rendition = span.rendition
+            t.shown_rendition = span.rendition
         events.extend(self._stall_events(now_s, playing, moved))
         return self._plan(), events
 
     # -- internals -------------------------------------------------------------------------------
 
     def _switch_event(self, t: _TrackState, span: _Span, position_s: float) -> RenditionSwitched:
+        assert span.rendition is not None
         rendition = t.track.renditions[span.rendition]
         previous = t.track.renditions[t.shown_rendition] if t.shown_rendition is not None else None
         return RenditionSwitched(
@@ -341,7 +345,10 @@ class Scheduler:
 
     def _plan(self) -> list[Action]:
         """Start the next download of every idle track whose buffer is below the goal."""
-        actions: list[Action] = []
+        for t in self._tracks:
+            if t.in_flight is None:
+                self._skip_gaps(t)
+        actions: list[Action] = self._completions()
         for t in self._tracks:
             if t.in_flight is not None or t.complete or t.next_index >= len(t.track.renditions[0].segments):
                 continue  # busy, done, or (live) waiting for the playlist to grow
@@ -351,6 +358,8 @@ class Scheduler:
             if t.spans and t.bytes_ahead(self.position_s) >= self.config.max_buffer_bytes:
                 continue
             rendition, reason = self._choose(t)
+            if t.track.renditions[rendition].segments[t.next_index].gap:
+                rendition, reason = self._with_media(t, rendition), "gap"
             r = t.track.renditions[rendition]
             segment = r.segments[t.next_index]
             fetch = Fetch(
@@ -366,6 +375,24 @@ class Scheduler:
             t.in_flight = fetch
             actions.append(fetch)
         return actions
+
+    def _skip_gaps(self, t: _TrackState) -> None:
+        """Step over segments that are ``EXT-X-GAP`` in every rendition: nothing can be loaded
+        for them, so they count as delivered (no bytes) and the next real segment follows, placed
+        at its playlist time by the remuxer. Playing on beats waiting for media that is not there."""
+        renditions = t.track.renditions
+        while t.next_index < len(renditions[0].segments) and all(r.segments[t.next_index].gap for r in renditions):
+            seg = renditions[0].segments[t.next_index]
+            t.spans.append(_Span(seg.start_s, seg.end_s, None, 0, "gap"))
+            t.next_index += 1
+
+    @staticmethod
+    def _with_media(t: _TrackState, chosen: int) -> int:
+        """The rendition nearest in bitrate to ``chosen`` (the lower on a tie) that has media for
+        the next segment, as RFC 8216bis suggests for a gap; :meth:`_skip_gaps` has made sure one has."""
+        wanted = t.track.renditions[chosen].bandwidth_bps
+        candidates = [i for i, r in enumerate(t.track.renditions) if not r.segments[t.next_index].gap]
+        return min(candidates, key=lambda i: (abs(t.track.renditions[i].bandwidth_bps - wanted), i))
 
     def _context(self, t: _TrackState) -> Context:
         seg = t.track.renditions[0].segments[t.next_index]

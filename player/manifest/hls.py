@@ -80,6 +80,25 @@ def _attribute_text(key: m3u8.Key) -> str:
     return ",".join(parts)
 
 
+_GAP_TAG = "#EXT-X-GAP"
+
+
+def _check_gap_tags(text: str, url: str) -> None:
+    """``EXT-X-GAP`` has no value and applies to the segment URI after it. ``m3u8`` accepts any
+    line that begins with the tag and drops one that no segment follows, so both are checked here."""
+    pending: int | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith(_GAP_TAG):
+            if line != _GAP_TAG:
+                raise ManifestError(f"{url} line {number}: EXT-X-GAP takes no value, got {line!r}")
+            pending = number
+        elif line and not line.startswith("#"):
+            pending = None
+    if pending is not None:
+        raise ManifestError(f"{url} line {pending}: EXT-X-GAP is followed by no segment URI")
+
+
 def _key(key: m3u8.Key | None, url: str, where: str) -> tuple[SegmentKey | None, Protection | None]:
     """What an ``EXT-X-KEY`` means for the segments after it: a whole-segment AES-128 key, or
     sample protection (CENC on fMP4) with its key URI or ClearKey license server."""
@@ -119,6 +138,9 @@ def _segments(
         raise ManifestError(f"{url}: expected a media playlist, got a master playlist")
     if not playlist.segments:
         raise ManifestError(f"{url}: media playlist has no segments")
+    _check_gap_tags(text, url)
+    if all(seg.gap_tag for seg in playlist.segments):
+        raise ManifestError(f"{url}: every segment of the media playlist is an EXT-X-GAP, none has media")
     init: SegmentRef | None = None
     segments: list[SegmentRef] = []
     start = 0.0
@@ -139,7 +161,7 @@ def _segments(
         if rng is not None:
             next_offset[absolute] = rng.last + 1
         segments.append(SegmentRef(absolute, start, float(seg.duration), sequence + i, rng, segment_key,
-                                   discontinuity=bool(seg.discontinuity)))
+                                   discontinuity=bool(seg.discontinuity), gap=bool(seg.gap_tag)))
         start += float(seg.duration)
     return init, tuple(segments), bool(playlist.is_endlist), protection
 

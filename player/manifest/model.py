@@ -51,6 +51,9 @@ class SegmentRef:
     time_offset_s: float = 0.0
     """Add to the media's timestamps to get presentation time (Period start minus its
     ``presentationTimeOffset``): the remuxer applies it so the player sees one timeline."""
+    gap: bool = False
+    """HLS ``EXT-X-GAP``: the URL holds no media and must not be loaded. The scheduler takes the
+    span from another rendition, or skips it when no rendition has media there."""
 
     @property
     def end_s(self) -> float:

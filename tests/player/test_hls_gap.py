@@ -1,0 +1,136 @@
+"""HLS ``EXT-X-GAP``: parsed into ``SegmentRef.gap``, never requested, filled from another rendition
+or skipped, and played through to the end by the real player (libmpv, real HTTP on loopback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from abr.registry import create
+from player.manifest.hls import parse_hls
+from player.manifest.model import Manifest, ManifestError, Rendition, SegmentRef, Track
+from player.scheduler import Fetch, Scheduler, SchedulerConfig, TrackComplete
+from tests.player.origin import serve
+from tests.player.test_scheduler import complete, fetches
+from tests.player.test_shapes import SOURCE, ffmpeg
+from tests.playing import play_to_end
+
+URL = "https://cdn.example/t/v.m3u8"
+
+
+def playlist(*body: str, endlist: bool = True) -> str:
+    head = ["#EXTM3U", "#EXT-X-VERSION:8", "#EXT-X-TARGETDURATION:4", '#EXT-X-MAP:URI="init.mp4"']
+    return "\n".join([*head, *body, *(["#EXT-X-ENDLIST"] if endlist else [])]) + "\n"
+
+
+# -- parser ----------------------------------------------------------------------------------------
+
+
+def test_gap_marks_only_the_segment_it_precedes() -> None:
+    text = playlist("#EXTINF:4,", "1.m4s", "#EXT-X-GAP", "#EXTINF:4,", "2.m4s", "#EXTINF:4,", "#EXT-X-GAP", "3.m4s",
+                    "#EXTINF:2,", "4.m4s")
+    segments = parse_hls(text, URL, {}).first("video").renditions[0].segments
+    assert [s.gap for s in segments] == [False, True, True, False]
+    assert [s.start_s for s in segments] == [0, 4, 8, 12]  # a gap still takes its time on the timeline
+    assert segments[1].url == "https://cdn.example/t/2.m4s"
+
+
+def test_playlist_whose_every_segment_is_a_gap_is_an_error() -> None:
+    text = playlist("#EXT-X-GAP", "#EXTINF:4,", "1.m4s", "#EXT-X-GAP", "#EXTINF:4,", "2.m4s")
+    with pytest.raises(ManifestError, match=r"v\.m3u8: every segment .* EXT-X-GAP"):
+        parse_hls(text, URL, {})
+
+
+def test_gap_tag_with_a_value_is_an_error() -> None:
+    text = playlist("#EXTINF:4,", "1.m4s", "#EXT-X-GAP:YES", "#EXTINF:4,", "2.m4s")
+    with pytest.raises(ManifestError, match=r"v\.m3u8 line 7: EXT-X-GAP takes no value"):
+        parse_hls(text, URL, {})
+
+
+def test_gap_tag_that_no_segment_follows_is_an_error() -> None:
+    text = playlist("#EXTINF:4,", "1.m4s", "#EXT-X-GAP")
+    with pytest.raises(ManifestError, match=r"v\.m3u8 line 7: EXT-X-GAP is followed by no segment URI"):
+        parse_hls(text, URL, {})
+
+
+# -- scheduler -------------------------------------------------------------------------------------
+
+
+def rendition(rid: str, kbps: int, gaps: set[int], count: int = 5) -> Rendition:
+    segments = tuple(SegmentRef(f"https://o/{rid}/{i}.m4s", i * 4.0, 4.0, i, gap=i in gaps) for i in range(count))
+    return Rendition(rid, kbps * 1000, "avc1", segments, SegmentRef(f"https://o/{rid}/init.mp4"), height=kbps // 4)
+
+
+def ladder(*gaps: set[int], audio_gaps: frozenset[int] = frozenset()) -> Manifest:
+    """Video renditions of 300, 1200, 2400 and 4300 kbit/s with the given gap indexes, and audio."""
+    video = Track("video", tuple(rendition(f"v{k}", k, g) for k, g in zip((300, 1200, 2400, 4300), gaps, strict=True)))
+    audio = Track("audio", (rendition("a", 128, set(audio_gaps)),))
+    return Manifest("https://o/m.m3u8", "hls", 20.0, (video, audio))
+
+
+def drive(s: Scheduler, actions: list) -> tuple[list[Fetch], list[TrackComplete]]:
+    """Complete every fetch as it comes (fast link) until nothing is left to do."""
+    done: list[Fetch] = []
+    ends: list[TrackComplete] = []
+    pending = list(actions)
+    while pending:
+        action = pending.pop(0)
+        if isinstance(action, TrackComplete):
+            ends.append(action)
+            continue
+        done.append(action)
+        pending += complete(s, action)
+    return done, ends
+
+
+def test_gap_in_the_chosen_rendition_is_fetched_from_the_nearest_bitrate_with_media() -> None:
+    s = Scheduler(ladder(set(), {2}, {2}, {2}), create("rate"), SchedulerConfig(buffer_goal_s=60))
+    video = [f for f in drive(s, s.start(0.0))[0] if f.kind == "video"]
+    assert [f.rendition for f in video[:2]] == [0, 3]  # 50 Mbit/s: the rate rule climbs to the top
+    assert (video[2].rendition, video[2].reason) == (0, "gap")  # only the lowest has media at index 2
+    assert [f.rendition for f in video[3:]] == [3, 3]  # and back to the ABR's choice after it
+    assert not any(f.segment.gap for f in video)
+
+
+def test_gap_fill_prefers_the_nearest_bitrate_not_simply_the_lowest() -> None:
+    s = Scheduler(ladder(set(), set(), {1}, {1}), create("rate"), SchedulerConfig(buffer_goal_s=60))
+    video = [f for f in drive(s, s.start(0.0))[0] if f.kind == "video"]
+    assert (video[1].rendition, video[1].reason) == (1, "gap")  # 1200k is nearer 4300k than 300k
+
+
+def test_span_that_no_rendition_has_is_skipped_and_the_track_still_completes() -> None:
+    s = Scheduler(ladder({2, 4}, {2, 4}, {2, 4}, {2, 4}, audio_gaps=frozenset({2, 4})), create("rate"),
+                  SchedulerConfig(buffer_goal_s=60))
+    done, ends = drive(s, s.start(0.0))
+    assert sorted((f.kind, f.index) for f in done) == [(k, i) for k in ("audio", "video") for i in (0, 1, 3)]
+    assert {e.kind for e in ends} == {"video", "audio"} and s.complete
+    assert s.buffered_end_s() == 20.0  # the skipped spans count as covered, the trailing one too
+    assert s.rendition_at("video", 9.0) is None and s.rendition_at("video", 13.0) == 3
+
+
+def test_skipped_gap_counts_toward_the_buffer_goal_but_not_toward_bytes() -> None:
+    s = Scheduler(ladder({1, 2}, {1, 2}, {1, 2}, {1, 2}, audio_gaps=frozenset({1, 2})), create("rate"),
+                  SchedulerConfig(buffer_goal_s=10))
+    first = fetches(s.start(0.0))
+    before = s.bytes_ahead()
+    complete(s, first["audio"])
+    after_video = fetches(complete(s, first["video"]))
+    assert after_video == {}  # 0-4 s of media plus the 4-12 s gap: 12 s ahead, over the 10 s goal
+    assert s.buffer_s() == 12.0
+    assert s.bytes_ahead() > before and s.every_track_started()
+
+
+def test_start_inside_a_gap_begins_with_the_next_real_segment() -> None:
+    s = Scheduler(ladder({0}, {0}, {0}, {0}, audio_gaps=frozenset({0})), create("rate"))
+    first = fetches(s.start(0.0))
+    assert (first["video"].index, first["audio"].index) == (1, 1)
+    assert not s.every_track_started()  # a skipped gap alone shows no picture
+
+
+def test_failover_never_lands_on_a_gap() -> None:
+    s = Scheduler(ladder(set(), {0}, set(), set()), create("rate"))
+    video = fetches(s.start(0.0))["video"]
+    assert video.rendition == 0
+    retry = s.on_fetch_failed(video.request_id)
+    assert retry is not None and retry.rendition == 2  # 1200k has a gap there; 2400k is next
