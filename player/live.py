@@ -200,12 +200,10 @@ class LiveSession:
     # -- notifications from mpv (already on the loop) ----------------------------------------------
 
     def _first_segment_start(self, position_s: float) -> float:
-        """Where the stream fed for ``position_s`` begins: the start of its segment."""
-        assert self.manifest is not None
-        track = self.manifest.first("video") or self.manifest.first("audio")
-        assert track is not None
-        rendition = track.renditions[0]
-        return rendition.segments[rendition.index_at(position_s)].start_s
+        """Where the stream fed for ``position_s`` begins: the start of its segment (or of the first
+        real one after it, when it is a gap in every rendition)."""
+        assert self.scheduler is not None
+        return self.scheduler.stream_start_s(position_s)
 
     def position(self) -> float | None:
         """The playhead on the presentation timeline (mpv's clock less the learnt offset)."""

@@ -150,6 +150,17 @@ class Scheduler:
     def complete(self) -> bool:
         return all(t.complete for t in self._tracks)
 
+    def stream_start_s(self, position_s: float) -> float:
+        """Where the media fed for a start at ``position_s`` begins: the start of the main (video,
+        else audio) track's segment there, or of the first one after it that is not a gap in
+        every rendition, since those are skipped."""
+        t = self._tracks[0]
+        segments = t.track.renditions[0].segments
+        i = t.track.renditions[0].index_at(position_s)
+        while i < len(segments) - 1 and _gap_everywhere(t.track, i):
+            i += 1
+        return segments[i].start_s
+
     def rendition_at(self, kind: str, position_s: float) -> int | None:
         state = self._track(kind)
         span = state.span_at(position_s) if state else None
@@ -380,9 +391,9 @@ class Scheduler:
         """Step over segments that are ``EXT-X-GAP`` in every rendition: nothing can be loaded
         for them, so they count as delivered (no bytes) and the next real segment follows, placed
         at its playlist time by the remuxer. Playing on beats waiting for media that is not there."""
-        renditions = t.track.renditions
-        while t.next_index < len(renditions[0].segments) and all(r.segments[t.next_index].gap for r in renditions):
-            seg = renditions[0].segments[t.next_index]
+        segments = t.track.renditions[0].segments
+        while t.next_index < len(segments) and _gap_everywhere(t.track, t.next_index):
+            seg = segments[t.next_index]
             t.spans.append(_Span(seg.start_s, seg.end_s, None, 0, "gap"))
             t.next_index += 1
 
@@ -422,3 +433,8 @@ class Scheduler:
         budget = self._ladder[video.last_rendition].bitrate_bps * self.config.audio_share
         fitting = [i for i, r in enumerate(t.track.renditions) if r.bandwidth_bps <= budget]
         return fitting[-1] if fitting else 0
+
+
+def _gap_everywhere(track: Track, index: int) -> bool:
+    """Whether segment ``index`` is an ``EXT-X-GAP`` in every rendition of ``track``."""
+    return all(r.segments[index].gap for r in track.renditions)

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from abr.registry import create
+from app.report import PlaybackReport
+from player import Player
+from player.events import Position
 from player.manifest.hls import parse_hls
 from player.manifest.model import Manifest, ManifestError, Rendition, SegmentRef, Track
 from player.scheduler import Fetch, Scheduler, SchedulerConfig, TrackComplete
@@ -134,3 +137,71 @@ def test_failover_never_lands_on_a_gap() -> None:
     assert video.rendition == 0
     retry = s.on_fetch_failed(video.request_id)
     assert retry is not None and retry.rendition == 2  # 1200k has a gap there; 2400k is next
+
+
+# -- end to end: libmpv playing from a real origin on loopback -------------------------------------
+
+
+@pytest.fixture()
+def ladder_on_disk(tmp_path: Path) -> Path:
+    """8 s of ffmpeg's HLS fMP4 in 2 s segments: two video renditions (v0 1000k, v1 300k), audio v2."""
+    ffmpeg(*SOURCE, "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+           "-master_pl_name", "master.m3u8", "-var_stream_map", "v:0,agroup:aud v:1,agroup:aud a:0,agroup:aud",
+           "-hls_segment_filename", str(tmp_path / "v%v_%03d.m4s"), str(tmp_path / "v%v.m3u8"))
+    return tmp_path
+
+
+def mark_gap(folder: Path, variant: int, index: int) -> str:
+    """Turn segment ``index`` of playlist ``v<variant>`` into an ``EXT-X-GAP`` and delete its file, so
+    loading it anyway fails; returns the segment's name."""
+    path = folder / f"v{variant}.m3u8"
+    lines = path.read_text().splitlines()
+    uris = [i for i, line in enumerate(lines) if line.endswith(".m4s")]
+    name = lines[uris[index]]
+    lines.insert(uris[index], "#EXT-X-GAP")
+    path.write_text("\n".join(lines) + "\n")
+    (folder / name).unlink()
+    return name
+
+
+def play_recorded(folder: Path) -> tuple[dict, set[str]]:
+    requests: list[tuple[str, dict[str, str]]] = []
+    with serve(folder, requests) as base:
+        summary = play_to_end(base + "master.m3u8").as_dict()
+    return summary, {path.partition("?")[0].rsplit("/", 1)[-1] for path, _ in requests}
+
+
+def test_gaps_in_either_rendition_play_from_the_other(ladder_on_disk: Path) -> None:
+    """Whatever the ABR picks, segment 0 can only come from v0 and segments 1-2 only from v1."""
+    gaps = {mark_gap(ladder_on_disk, 1, 0), mark_gap(ladder_on_disk, 0, 1), mark_gap(ladder_on_disk, 0, 2)}
+    summary, requested = play_recorded(ladder_on_disk)
+    assert summary["errors"] == [] and summary["ended"], summary
+    assert summary["rebuffer_count"] == 0
+    assert not gaps & requested and {"v0_000.m4s", "v1_001.m4s", "v1_002.m4s"} <= requested
+
+
+def test_span_no_rendition_has_is_played_over_to_the_end(ladder_on_disk: Path) -> None:
+    gaps = {mark_gap(ladder_on_disk, variant, 1) for variant in (0, 1, 2)}
+    summary, requested = play_recorded(ladder_on_disk)
+    assert summary["errors"] == [] and summary["ended"], summary
+    assert summary["rebuffer_count"] == 0
+    assert not gaps & requested and {"v0_002.m4s", "v1_002.m4s"} & requested
+
+
+def test_leading_gap_starts_the_clock_at_the_first_real_segment(ladder_on_disk: Path) -> None:
+    for variant in (0, 1, 2):
+        mark_gap(ladder_on_disk, variant, 0)
+    report = PlaybackReport()
+    positions: list[float] = []
+    player = Player(audio_output="null", mpv_options={"speed": 2})
+    player.add_listener(report)
+    player.add_listener(lambda e: positions.append(e.position_s) if isinstance(e, Position) else None)
+    with serve(ladder_on_disk) as base:
+        try:
+            player.open(base + "master.m3u8")
+            assert report.finished.wait(60), "playback neither ended nor failed"
+        finally:
+            player.close()
+    assert report.ended and report.errors == []
+    assert positions and min(positions) >= 2.0 - 0.1  # the first picture is the one at 2 s
+    assert max(positions) >= 6.5  # and runs on from there: 2 s behind, it could not pass 6 s
