@@ -267,8 +267,12 @@ class Scheduler:
         if state is None or fetch is None or fetch.request_id != request_id:
             return None
         progress = Progress(fetch.rendition, bytes_done, bytes_total, elapsed_s, fetch.segment.duration_s)
-        lower = self.abr.abandon(self._context(state), progress)
-        if lower is None or not 0 <= lower < fetch.rendition or state.track.renditions[lower].segments[fetch.index].gap:
+        advised = self.abr.abandon(self._context(state), progress)
+        if advised is None or not 0 <= advised < fetch.rendition:
+            return None
+        order = [*range(advised, -1, -1), *range(advised + 1, fetch.rendition)]  # the advice, else nearest below
+        lower = next((r for r in order if not state.track.renditions[r].segments[fetch.index].gap), None)
+        if lower is None:
             return None
         rendition = state.track.renditions[lower]
         segment = rendition.segments[fetch.index]

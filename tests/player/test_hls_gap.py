@@ -14,6 +14,7 @@ from player.events import Position
 from player.manifest.hls import parse_hls
 from player.manifest.model import Manifest, ManifestError, Rendition, SegmentRef, Track
 from player.scheduler import Fetch, Scheduler, SchedulerConfig, TrackComplete
+from tests.player.abrs import Greedy
 from tests.player.origin import serve
 from tests.player.test_scheduler import complete, fetches
 from tests.player.test_shapes import SOURCE, ffmpeg
@@ -137,6 +138,21 @@ def test_failover_never_lands_on_a_gap() -> None:
     assert video.rendition == 0
     retry = s.on_fetch_failed(video.request_id)
     assert retry is not None and retry.rendition == 2  # 1200k has a gap there; 2400k is next
+
+
+
+def test_abandonment_onto_a_gap_takes_the_nearest_lower_rendition_with_media() -> None:
+    s = Scheduler(ladder({0}, set(), {0}, set()), Greedy())
+    video = fetches(s.start(0.0))["video"]
+    assert video.rendition == 3
+    replacement = s.on_fetch_progress(video.request_id, 100_000, 2_150_000, 3.0)  # Greedy advises 300k: a gap
+    assert replacement is not None and replacement.rendition == 1 and not replacement.segment.gap
+
+
+def test_no_abandonment_when_every_lower_rendition_is_a_gap() -> None:
+    s = Scheduler(ladder({0}, {0}, {0}, set()), Greedy())
+    video = fetches(s.start(0.0))["video"]
+    assert s.on_fetch_progress(video.request_id, 100_000, 2_150_000, 3.0) is None
 
 
 # -- end to end: libmpv playing from a real origin on loopback -------------------------------------
