@@ -49,16 +49,18 @@ class PlaybackSession:
         player.add_listener(self._on_event)
 
     def start(self, title_id: str, *, fmt: str | None = None, from_start: bool = False,
-              start_s: float | None = None) -> PlaybackInfo:
+              start_s: float | None = None, session_id: str | None = None) -> PlaybackInfo:
         """Fetch playback info for ``title_id`` and start playing its ``fmt`` manifest (None: DASH
-        if the title has it, else HLS); raises CatalogError."""
+        if the title has it, else HLS); raises CatalogError. ``session_id`` (a fresh one by
+        default) names the session before it starts, so a caller can tell its events from the
+        previous title's from the first one on."""
         requested_at = (time.time(), time.monotonic())
         self._end_qoe()  # a start without a stop ends the previous session's report
         info = self.catalog.playback(title_id)
         url = info.manifest(fmt)
         fmt = info.format_of(url)
         start = start_s if start_s is not None else (0.0 if from_start else info.resume_s)
-        session_id = str(uuid.uuid4())
+        session_id = session_id or str(uuid.uuid4())
         qoe = self.telemetry.start_session(
             title_id=title_id, collector_url=info.collector_url, token=info.token, fmt=fmt, start_s=start,
             ui_mode=self.ui_mode, player_config=self.player_config, session_id=session_id,
@@ -92,6 +94,8 @@ class PlaybackSession:
             self.player.remove_listener(qoe)
 
     def _on_event(self, event: PlayerEvent) -> None:
+        if event.session_id != self.session_id:
+            return  # the previous title's last words must not move this title's resume point
         if isinstance(event, Position):
             self._position, self._duration = event.position_s, event.duration_s
             self._report(force=False)

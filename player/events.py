@@ -7,7 +7,7 @@ a Qt front end bridges them with queued signals.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 
@@ -24,6 +24,12 @@ class State(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class PlayerEvent:
     """Base class of everything a listener receives."""
+
+    session_id: str = field(default="", kw_only=True)
+    """The playback session the event belongs to: the CMCD session id of the ``open`` that
+    started it ("" when no presentation was ever opened). Events are delivered asynchronously,
+    so the last words of a title can arrive after the next one was opened; listeners that
+    follow one title compare this instead of guessing from the order."""
 
 
 @dataclass(frozen=True, slots=True)

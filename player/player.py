@@ -12,6 +12,8 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import mpv
@@ -75,6 +77,7 @@ class Player:
         self._listeners: list[Listener] = []
         self._state = State.IDLE
         self._session: LiveSession | None = None
+        self._session_id = ""  # the presentation events are stamped with when not told otherwise
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="marquee-player", daemon=True)
         self._thread.start()
@@ -184,6 +187,7 @@ class Player:
     async def _open(self, url: str, start_s: float, license: LicenseConfig | None,
                     keys: Mapping[bytes, bytes] | None, cmcd: CmcdConfig, preferences: TrackPreferences) -> None:
         await self._stop()
+        self._session_id = cmcd.session_id
         session = LiveSession(
             mpv_player=self.mpv,
             streams=self._streams,
@@ -193,8 +197,8 @@ class Player:
             preferences=preferences,
             abr=create_abr(self._abr_name),
             config=self._config,
-            emit=self._emit,
-            set_state=self._set_state,
+            emit=partial(self._emit, session_id=cmcd.session_id),
+            set_state=partial(self._set_state, session_id=cmcd.session_id),
         )
         self._session = session
         await session.open(url, start_s)
@@ -204,17 +208,20 @@ class Player:
             await self._session.close()
             self._session = None
 
-    def _emit(self, event: PlayerEvent) -> None:
+    def _emit(self, event: PlayerEvent, session_id: str | None = None) -> None:
+        """Deliver ``event`` stamped with its presentation: ``session_id`` when the event comes
+        from a session (which may already be replaced), else the one the player is on."""
+        event = replace(event, session_id=self._session_id if session_id is None else session_id)
         for listener in list(self._listeners):
             try:
                 listener(event)
             except Exception:  # a broken listener must not stop playback
                 log.exception("player listener failed on %s", type(event).__name__)
 
-    def _set_state(self, state: State) -> None:
+    def _set_state(self, state: State, session_id: str | None = None) -> None:
         if state != self._state:
             self._state = state
-            self._emit(StateChanged(state))
+            self._emit(StateChanged(state), session_id)
 
     def _on_session(self, method: str, *args: Any) -> None:
         """Run ``LiveSession.method(*args)`` on the worker, from an mpv thread."""

@@ -8,6 +8,7 @@ network or on mpv's core, and one worker keeps them in the order the viewer gave
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
@@ -78,7 +79,7 @@ class Playback(QObject):
         self._error = ""
         self._title_id = ""
         self._label = ""
-        self._current = False  # events are this title's (the player has started loading it)
+        self._session_id = ""  # the playback session of the current title: its events carry it
         self._stats = PlaybackStats(self)
         self._tracks = TrackChoices(self)
         self._received.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
@@ -114,40 +115,33 @@ class Playback(QObject):
     @Slot(str, bool)
     def start(self, title_id: str, from_start: bool) -> None:
         """Play ``title_id`` from its resume point, or from the start."""
-        self._begin(title_id, "")
-
-        def open_title() -> str:
-            self._session.start(title_id, from_start=from_start)
-            return self._session.session_id or ""
-
-        self._commands.submit(open_title, lambda sid: self._opened(title_id, sid), self._start_failed)
+        session_id = self._begin(title_id, "")
+        self._commands.submit(
+            lambda: self._session.start(title_id, from_start=from_start, session_id=session_id),
+            on_error=self._start_failed)
 
     @Slot(str)
     def startUrl(self, url: str) -> None:
         """Play the manifest at ``url`` directly, outside the catalog (no progress is kept)."""
-        self._begin(url, url_label(url))
-        cmcd = CmcdConfig()
-        self._stats.set_session_id(cmcd.session_id)
+        cmcd = CmcdConfig(session_id=self._begin(url, url_label(url)))
         self._commands.submit(lambda: self._player.open(url, cmcd=cmcd), on_error=self._start_failed)
 
-    def _begin(self, title_id: str, label: str) -> None:
+    def _begin(self, title_id: str, label: str) -> str:
+        """Show ``title_id`` as loading, stopping the one before; returns the new session id."""
         if self._title_id:
             self._commands.submit(self._session.stop)
         self._title_id, self._label = title_id, label
-        self._current = False
+        self._session_id = str(uuid.uuid4())
         self._state, self._stalled = State.LOADING.value, False
         self._position = self._duration = self._buffer = 0.0
         self._rendition = ""
         self._error = ""
-        self._stats.reset()
+        self._stats.reset(self._session_id)
         self._tracks.reset()
         for signal in (self.titleChanged, self.stateChanged, self.positionChanged,
                        self.renditionChanged, self.errorChanged):
             signal.emit()
-
-    def _opened(self, title_id: str, session_id: str) -> None:
-        if self._title_id == title_id:  # not left (or replaced) while it opened
-            self._stats.set_session_id(session_id)
+        return self._session_id
 
     @Slot()
     def stop(self) -> None:
@@ -214,16 +208,8 @@ class Playback(QObject):
         self.stateChanged.emit()
 
     def _on_event(self, event: PlayerEvent) -> None:
-        if not self._title_id:
-            return  # the viewer left; late events of the old title change nothing
-        if not self._current:
-            # Before the player starts loading this title (it goes idle, then loading), what
-            # arrives is the previous title's last words. Events carry no title, so a title
-            # replaced before its own loading was reported can still leak a few; this keeps
-            # the common case (one title after another) clean.
-            self._current = isinstance(event, StateChanged) and event.state is State.LOADING
-            if not self._current:
-                return
+        if not self._title_id or event.session_id != self._session_id:
+            return  # the viewer left, or these are the last words of a title it left
         self._stats.on_event(event)
         self._tracks.on_event(event)
         if isinstance(event, Position):

@@ -153,12 +153,8 @@ class PlaybackStats(QObject):
     sessionId = Property(str, lambda self: self._figures.session_id, notify=changed)
 
     def reset(self, session_id: str = "") -> None:
-        """A new title: nothing known yet but, maybe, its session id."""
+        """A new title: nothing known yet but its session id."""
         self._figures = _Figures(session_id=session_id)
-        self._refresh()
-
-    def set_session_id(self, session_id: str) -> None:
-        self._figures.session_id = session_id
         self._refresh()
 
     def on_event(self, event: PlayerEvent) -> None:

@@ -64,8 +64,8 @@ class QoeSession:
         return self._ended
 
     def __call__(self, event: PlayerEvent) -> None:
-        if self._ended:
-            return
+        if self._ended or event.session_id not in ("", self.session_id):
+            return  # another title's events (the previous one's can still be arriving)
         self.report(event)
         if isinstance(event, Position):
             self._position, self._buffer = event.position_s, event.buffer_s

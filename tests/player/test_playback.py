@@ -10,7 +10,8 @@ import pytest
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
 from player import Player, State
-from player.events import PlayerEvent, Position, StateChanged
+from player.cmcd import CmcdConfig
+from player.events import Loaded, PlayerEvent, Position, StateChanged
 from tests.playing import first_title, wait_for
 
 
@@ -90,3 +91,27 @@ def test_unreachable_manifest_is_a_clear_error(player: Player) -> None:
     assert done.wait(30)
     errors = [e for e in events if type(e).__name__ == "PlayerError"]
     assert errors and errors[0].code == "manifest" and "127.0.0.1:9/nothing.mpd" in errors[0].message
+
+
+def test_events_name_the_session_that_sent_them_when_a_title_replaces_another(
+    catalog: CatalogClient, player: Player
+) -> None:
+    """Listeners get events on player threads, so the first title's last words can arrive after
+    the second was opened: each event carries its own session's id, never the newer one's."""
+    info = catalog.playback(first_title(catalog))
+    first, second = CmcdConfig(session_id="first-session"), CmcdConfig(session_id="second-session")
+    events: list[PlayerEvent] = []
+    player.add_listener(events.append)
+    player.open(info.manifest("dash"), cmcd=first)
+    wait_for(lambda: any(isinstance(e, Position) and e.position_s > 0.5 for e in events))
+    player.open(info.manifest("hls"), cmcd=second)
+    wait_for(lambda: any(isinstance(e, Position) and e.session_id == "second-session" and e.position_s > 0.5
+                         for e in events))
+    assert {e.session_id for e in events} == {"first-session", "second-session"}
+    loaded = {e.session_id: e.format for e in events if isinstance(e, Loaded)}
+    assert loaded == {"first-session": "dash", "second-session": "hls"}
+    states = [e.state for e in events if isinstance(e, StateChanged) and e.session_id == "second-session"]
+    assert states[0] == State.LOADING and State.PLAYING in states
+    # The second session's stream is all its own: once it speaks, the first never moves a position.
+    switch = next(i for i, e in enumerate(events) if e.session_id == "second-session")
+    assert not any(isinstance(e, Position) and e.session_id == "first-session" for e in events[switch:])

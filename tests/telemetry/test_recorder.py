@@ -45,7 +45,7 @@ def delivered(backend: str, telemetry: Telemetry, qoe: QoeSession) -> list[dict]
 def test_seek_track_change_and_errors(backend: str, fast_config: TelemetryConfig) -> None:
     with Telemetry(fast_config) as telemetry:
         qoe = start(telemetry, backend)
-        qoe(FirstFrame(250.0, position_s=12.0))
+        qoe(FirstFrame(250.0, position_s=12.0, session_id=qoe.session_id))  # stamped as the player does
         qoe(RenditionSwitched("video", None, 400, 640, 360, "startup", 12.0))
         qoe(Position(13.0, 60.0, 9.5))
         qoe(FirstFrame(180.0, after_seek=True, position_s=40.0))
@@ -57,6 +57,9 @@ def test_seek_track_change_and_errors(backend: str, fast_config: TelemetryConfig
         qoe(TrackSelected("text", "off"))
         qoe(DecodeError("ffmpeg/video: h264: error while decoding MB", 41.0))
         qoe(PlayerError("mpv", "audio output failed", fatal=False))
+        # The previous title's last words, arriving late: not this session's, so not recorded.
+        qoe(PlayerError("manifest", "HTTP 404", fatal=True, session_id="an-earlier-session"))
+        qoe(StateChanged(State.IDLE, session_id="an-earlier-session"))
         for second in range(41, 61):
             qoe(Position(float(second), 60.0, 5.0))
         qoe(Ended())

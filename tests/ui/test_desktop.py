@@ -16,6 +16,7 @@ from PySide6.QtQml import QQmlComponent
 from PySide6.QtQuick import QQuickItem
 
 from app.backend import EmbeddedBackend
+from player.cmcd import CmcdConfig
 from tests.ui.helpers import TIMEOUT_MS, focused_in, item, js, press, save, screen, type_text
 from ui.app import QML_DIR, Desktop
 
@@ -212,8 +213,10 @@ def test_a_player_error_mid_playback_is_shown_in_words(qtbot, desktop: Desktop) 
     qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
     press(window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: desktop.playback.property("state") == "playing", timeout=TIMEOUT_MS)
-    # The stream goes away under the player: it reports a fatal error, the page says what.
-    desktop.player.open("http://127.0.0.1:9/gone.mpd")
+    # The stream goes away under the player, in the same playback session: it reports a fatal
+    # error, the page says what. (Another session's events would be none of the page's business.)
+    session_id = desktop.playback.property("stats").property("sessionId")
+    desktop.player.open("http://127.0.0.1:9/gone.mpd", cmcd=CmcdConfig(session_id=session_id))
     qtbot.waitUntil(lambda: playback_error(desktop) != "", timeout=TIMEOUT_MS)
     assert "127.0.0.1:9/gone.mpd" in playback_error(desktop)
     assert desktop.playback.property("state") == "error"

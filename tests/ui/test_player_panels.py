@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QPoint, QPointF, Qt
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
 
-from player.events import PlayerEvent, RenditionSwitched, Stats, TrackSelected
+from player.events import Loaded, PlayerEvent, RenditionSwitched, Stats, TrackSelected
 from tests.player.origin import serve
 from tests.ui.media import AUDIO, SUBTITLES, build_languages
 from tests.ui.helpers import TIMEOUT_MS, find, focused_in, js, press, save, screen
@@ -246,3 +246,28 @@ def test_a_catalog_title_has_one_language_no_subtitles_and_its_own_session_id(
 def click(window: QQuickWindow, target: QQuickItem) -> None:
     centre = target.mapToScene(QPointF(target.width() / 2, target.height() / 2)).toPoint()
     QTest.mouseClick(window, Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_a_title_replaced_before_it_loads_leaves_nothing_on_the_next_ones_page(
+        qtbot, desktop: Desktop, served: tuple[str, Requests]) -> None:
+    """Back to back: the first title (three audio languages) opens on the player thread after the
+    page already shows the second (one language), so its whole start arrives late. None of it
+    may reach the page: not its languages, not its states."""
+    url, _ = served
+    recorder = Recorder(desktop)
+    tracks: QObject = desktop.playback.property("tracks")
+    audio_seen: list[int] = []
+    tracks.changed.connect(lambda: audio_seen.append(len(js(tracks.property("audio")))))
+    states: list[str] = []
+    desktop.playback.stateChanged.connect(lambda: states.append(desktop.playback.property("state")))
+    desktop.play(url)
+    desktop.play("solar-wind")
+    qtbot.waitUntil(lambda: desktop.playback.property("state") == "playing", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(js(tracks.property("audio"))) == 1, timeout=TIMEOUT_MS)
+    second = desktop.playback.property("stats").property("sessionId")
+    loaded = {e.session_id: e for e in recorder.of(Loaded)}
+    assert len(loaded) == 2 and second in loaded  # the first title did load, and said so
+    first = next(sid for sid in loaded if sid != second)
+    assert len(loaded[first].audio_languages) == len(AUDIO) > 1
+    assert audio_seen and max(audio_seen) == 1
+    assert "idle" not in states and states[-1] == "playing"
