@@ -96,6 +96,15 @@ class _TrackState:
     def bytes_ahead(self, position_s: float) -> int:
         return sum(s.size_bytes for s in self.spans if s.end_s > position_s)
 
+    def gap_end_s(self, position_s: float) -> float | None:
+        """The end of the run of skipped gap spans at ``position_s``, None when it is not in one."""
+        i = bisect.bisect_right([s.start_s for s in self.spans], position_s + 1e-6) - 1
+        end = None
+        while 0 <= i < len(self.spans) and self.spans[i].rendition is None:
+            end = self.spans[i].end_s
+            i += 1
+        return end
+
 
 class Scheduler:
     """Per-presentation scheduling of the video and audio tracks of a manifest."""
@@ -344,12 +353,13 @@ class Scheduler:
     def _stall_events(self, now_s: float, playing: bool, moved: bool) -> list[PlayerEvent]:
         """A stall runs from the moment the picture stopped (when it stands still for
         :data:`FRAME_GAP_S` while it should play) until it moves again: the time the viewer sees
-        a frozen picture, refill included."""
+        a frozen picture, refill included. Before a skipped gap, mpv holds the last frame until
+        the first one after the gap, so the picture may stand still that much longer."""
         if moved or not playing or self._moved_at is None:
             self._moved_at = now_s
         at_end = self.complete and self.buffer_s() <= END_SLACK_S
         if self.stalled_since is None:
-            if self.started and playing and not at_end and now_s - self._moved_at >= FRAME_GAP_S:
+            if self.started and playing and not at_end and now_s - self._moved_at >= FRAME_GAP_S + self._gap_ahead_s():
                 self.stalled_since = self._moved_at
                 return [StallStarted(self.position_s)]
             return []
@@ -357,6 +367,12 @@ class Scheduler:
             began, self.stalled_since = self.stalled_since, None
             return [StallEnded(self.position_s, now_s - began)]
         return []
+
+    def _gap_ahead_s(self) -> float:
+        """Media time from the playhead to the end of a skipped gap that starts within a frame
+        (:data:`FRAME_GAP_S`) of it, in any track; 0 when there is none."""
+        ends = (t.gap_end_s(self.position_s + FRAME_GAP_S) for t in self._tracks)
+        return max((end - self.position_s for end in ends if end is not None), default=0.0)
 
     def _plan(self) -> list[Action]:
         """Start the next download of every idle track whose buffer is below the goal."""

@@ -10,7 +10,7 @@ import pytest
 from abr.registry import create
 from app.report import PlaybackReport
 from player import Player
-from player.events import Position
+from player.events import Position, StallStarted
 from player.manifest.hls import parse_hls
 from player.manifest.model import Manifest, ManifestError, Rendition, SegmentRef, Track
 from player.scheduler import Fetch, Scheduler, SchedulerConfig, TrackComplete
@@ -155,6 +155,19 @@ def test_no_abandonment_when_every_lower_rendition_is_a_gap() -> None:
     assert s.on_fetch_progress(video.request_id, 100_000, 2_150_000, 3.0) is None
 
 
+
+def test_picture_held_over_a_gap_is_no_stall_but_waiting_beyond_it_is() -> None:
+    s = Scheduler(ladder({1, 2}, {1, 2}, {1, 2}, {1, 2}), create("rate"), SchedulerConfig(buffer_goal_s=12))
+    first = fetches(s.start(0.0))
+    complete(s, first["audio"])
+    complete(s, first["video"])  # 0-4 s of video, then the 4-12 s gap; the segment at 12 s not yet asked
+    s.on_first_frame()
+    events = [e for t in range(0, 80) for e in s.on_playback(t / 10, 3.96, playing=True)[1]]
+    assert not any(isinstance(e, StallStarted) for e in events)  # 8 s on the last frame before the gap
+    stalled = s.on_playback(8.5, 3.96, playing=True)[1]
+    assert [type(e) for e in stalled] == [StallStarted]  # past the gap with nothing new: a stall
+
+
 # -- end to end: libmpv playing from a real origin on loopback -------------------------------------
 
 
@@ -180,10 +193,11 @@ def mark_gap(folder: Path, variant: int, index: int) -> str:
     return name
 
 
-def play_recorded(folder: Path) -> tuple[dict, set[str]]:
+def play_recorded(folder: Path, speed: float = 4) -> tuple[dict, set[str]]:
+    """Play the ladder's master playlist to its end: the summary, and the file names requested."""
     requests: list[tuple[str, dict[str, str]]] = []
     with serve(folder, requests) as base:
-        summary = play_to_end(base + "master.m3u8").as_dict()
+        summary = play_to_end(base + "master.m3u8", speed=speed).as_dict()
     return summary, {path.partition("?")[0].rsplit("/", 1)[-1] for path, _ in requests}
 
 
@@ -202,6 +216,14 @@ def test_span_no_rendition_has_is_played_over_to_the_end(ladder_on_disk: Path) -
     assert summary["errors"] == [] and summary["ended"], summary
     assert summary["rebuffer_count"] == 0
     assert not gaps & requested and {"v0_002.m4s", "v1_002.m4s"} & requested
+
+
+def test_video_gap_under_running_audio_holds_the_picture_without_a_stall(ladder_on_disk: Path) -> None:
+    for variant in (0, 1):
+        mark_gap(ladder_on_disk, variant, 1)
+    summary, _ = play_recorded(ladder_on_disk, speed=2)  # the 2 s gap: 1 s of a still picture
+    assert summary["errors"] == [] and summary["ended"], summary
+    assert summary["rebuffer_count"] == 0
 
 
 def test_leading_gap_starts_the_clock_at_the_first_real_segment(ladder_on_disk: Path) -> None:
