@@ -434,9 +434,11 @@ def to_manifest(document: Document) -> Manifest:
     """Join the periods into one continuous presentation, played back to back.
 
     Each track of the first period continues in the track of the same kind and language of the
-    next, rendition by rendition in ladder order (clamped where a later ladder is shorter). Every
-    segment carries its period's init and timestamp offset, so the remuxer treats a period
-    boundary like a rendition switch.
+    next. The ABR keeps choosing from the first period's ladder; each of its rungs continues in
+    the later period's rendition that costs no more (:func:`_partner`), so a later period with
+    another ladder (an ad break, a differently encoded chapter) never makes the player fetch
+    more bits than the ABR chose. Every segment carries its period's init and timestamp offset,
+    so the remuxer treats a period boundary like a rendition switch.
     """
     first = document.periods[0]
     live = {"live": document.live, "refresh_s": document.refresh_s, "hold_back_s": document.hold_back_s}
@@ -446,16 +448,23 @@ def to_manifest(document: Document) -> Manifest:
     for track in first.tracks:
         chain = [track] + [_continuation(track, p) for p in document.periods[1:]]
         renditions = []
-        for r, rendition in enumerate(track.renditions):
+        for rendition in track.renditions:
             segments = []
             for part in chain:
                 if part is None:
                     continue
-                partner = part.renditions[min(r, len(part.renditions) - 1)]
+                partner = _partner(rendition, part)
                 segments.extend(dataclasses.replace(s, init=s.init or partner.init) for s in partner.segments)
             renditions.append(dataclasses.replace(rendition, segments=tuple(segments)))
         tracks.append(dataclasses.replace(track, renditions=tuple(renditions)))
     return Manifest(document.url, "dash", document.duration_s, tuple(tracks), document.mirrors, **live)
+
+
+def _partner(rendition: Rendition, track: Track) -> Rendition:
+    """The rendition of ``track`` (a later period's) that plays where ``rendition`` was chosen:
+    the highest whose bandwidth is not above it, or the lowest when all are."""
+    fitting = [r for r in track.renditions if r.bandwidth_bps <= rendition.bandwidth_bps]
+    return fitting[-1] if fitting else track.renditions[0]
 
 
 def _continuation(track: Track, period: Period) -> Track | None:

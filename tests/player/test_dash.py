@@ -157,3 +157,30 @@ def test_dynamic_mpd_lists_only_what_is_available_now() -> None:
     assert m.live and m.refresh_s == 2 and m.hold_back_s == 6 and m.duration_s == 20
     with pytest.raises(ManifestError, match="availabilityStartTime"):
         parse_mpd(text.replace('availabilityStartTime="2026-01-01T00:00:00Z"', ""), URL, now=ast)
+
+
+def test_a_later_period_with_another_ladder_continues_each_rung_at_no_higher_bitrate() -> None:
+    """An ad break with its own two-rung ladder between chapters of a four-rung title: every rung
+    the ABR picks continues in the break's rendition that costs no more (the lowest when none)."""
+
+    def period(start: str, ids_and_rates: list[tuple[str, int]]) -> str:
+        reps = "".join(f'<Representation id="{i}" bandwidth="{b}" codecs="avc1.4d401f"/>' for i, b in ids_and_rates)
+        return (f'<Period start="{start}"><AdaptationSet contentType="video" mimeType="video/mp4">'
+                '<SegmentTemplate timescale="1" duration="4" initialization="$RepresentationID$/init.mp4"'
+                f' media="$RepresentationID$/$Number$.m4s"/>{reps}</AdaptationSet></Period>')
+
+    title = [("t300", 300_000), ("t750", 750_000), ("t1200", 1_200_000), ("t2000", 2_000_000)]
+    text = ('<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
+            'mediaPresentationDuration="PT24S">' + period("PT0S", title)
+            + period("PT8S", [("ad400", 400_000), ("ad1000", 1_000_000)]) + period("PT16S", title) + "</MPD>")
+    video = parse(text, URL).first("video")
+    assert [r.bandwidth_bps for r in video.renditions] == [b for _, b in title]
+    by_rung = {r.id: [s.url.rsplit("/", 2)[-2] for s in r.segments] for r in video.renditions}
+    assert by_rung == {
+        "t300": ["t300"] * 2 + ["ad400"] * 2 + ["t300"] * 2,  # nothing in the break is as cheap
+        "t750": ["t750"] * 2 + ["ad400"] * 2 + ["t750"] * 2,
+        "t1200": ["t1200"] * 2 + ["ad1000"] * 2 + ["t1200"] * 2,
+        "t2000": ["t2000"] * 2 + ["ad1000"] * 2 + ["t2000"] * 2,
+    }
+    break_starts = [s.start_s for s in video.renditions[1].segments]
+    assert break_starts == [0, 4, 8, 12, 16, 20]
