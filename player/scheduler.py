@@ -89,8 +89,12 @@ class _TrackState:
     def buffered_end_s(self) -> float:
         return self.spans[-1].end_s if self.spans else 0.0
 
+    def _span_index(self, position_s: float) -> int:
+        """Index of the span that starts at or before ``position_s`` (-1 when none does)."""
+        return bisect.bisect_right([s.start_s for s in self.spans], position_s + 1e-6) - 1
+
     def span_at(self, position_s: float) -> _Span | None:
-        i = bisect.bisect_right([s.start_s for s in self.spans], position_s + 1e-6) - 1
+        i = self._span_index(position_s)
         return self.spans[i] if i >= 0 else None
 
     def bytes_ahead(self, position_s: float) -> int:
@@ -98,7 +102,7 @@ class _TrackState:
 
     def gap_end_s(self, position_s: float) -> float | None:
         """The end of the run of skipped gap spans at ``position_s``, None when it is not in one."""
-        i = bisect.bisect_right([s.start_s for s in self.spans], position_s + 1e-6) - 1
+        i = self._span_index(position_s)
         end = None
         while 0 <= i < len(self.spans) and self.spans[i].rendition is None:
             end = self.spans[i].end_s

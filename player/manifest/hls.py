@@ -86,6 +86,8 @@ _GAP_TAG = "#EXT-X-GAP"
 def _check_gap_tags(text: str, url: str) -> None:
     """``EXT-X-GAP`` has no value and applies to the segment URI after it. ``m3u8`` accepts any
     line that begins with the tag and drops one that no segment follows, so both are checked here."""
+    if _GAP_TAG not in text:
+        return
     pending: int | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()

@@ -14,6 +14,7 @@ from player.events import Position, StallStarted
 from player.manifest.hls import parse_hls
 from player.manifest.model import Manifest, ManifestError, Rendition, SegmentRef, Track
 from player.scheduler import Fetch, Scheduler, SchedulerConfig, TrackComplete
+from player.simulator import LinkTrace, Simulation
 from tests.player.abrs import Greedy
 from tests.player.origin import serve
 from tests.player.test_scheduler import complete, fetches
@@ -166,6 +167,16 @@ def test_picture_held_over_a_gap_is_no_stall_but_waiting_beyond_it_is() -> None:
     assert not any(isinstance(e, StallStarted) for e in events)  # 8 s on the last frame before the gap
     stalled = s.on_playback(8.5, 3.96, playing=True)[1]
     assert [type(e) for e in stalled] == [StallStarted]  # past the gap with nothing new: a stall
+
+
+
+def test_simulated_session_plays_through_gaps_without_stalls() -> None:
+    m = ladder({1}, {1, 3}, {1, 3}, {1, 3}, audio_gaps=frozenset({1}))  # 4-8 s in no rendition; 12-16 s only in 300k
+    sizes = {kind: [[r.bandwidth_bps * 4 // 8] * 5 for r in m.first(kind).renditions] for kind in ("video", "audio")}
+    result = Simulation(m, sizes, create("rate"), LinkTrace((0.0, 1.0), (20.0, 20.0))).run()
+    assert result.stalls == 0 and result.played_s == pytest.approx(20.0)
+    loaded = {(e.index, e.rendition) for _, e in result.segments}
+    assert {index for index, _ in loaded} == {0, 2, 3, 4} and (3, 0) in loaded
 
 
 # -- end to end: libmpv playing from a real origin on loopback -------------------------------------
