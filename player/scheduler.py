@@ -16,7 +16,7 @@ from abr.api import Abr, Context, Download, Progress
 from abr.api import Rendition as AbrRendition
 from abr.estimators import DualEwma
 from player.events import PlayerEvent, RenditionSwitched, StallEnded, StallStarted
-from player.manifest.model import Manifest, SegmentRef, Track
+from player.manifest.model import Manifest, Rendition, SegmentRef, Track
 
 FRAME_GAP_S = 0.3
 """The picture standing still this long while playback should go on is a stall, whatever the
@@ -284,7 +284,7 @@ class Scheduler:
         if advised is None or not 0 <= advised < fetch.rendition:
             return None
         order = [*range(advised, -1, -1), *range(advised + 1, fetch.rendition)]  # the advice, else nearest below
-        lower = next((r for r in order if not state.track.renditions[r].segments[fetch.index].gap), None)
+        lower = next((r for r in order if _has_media(state.track.renditions[r], fetch.index)), None)
         if lower is None:
             return None
         rendition = state.track.renditions[lower]
@@ -309,7 +309,7 @@ class Scheduler:
         count = len(state.track.renditions)
         order = [*range(fetch.rendition - 1, -1, -1), *range(fetch.rendition + 1, count)]
         candidate = next((r for r in order if r not in tried
-                          and not state.track.renditions[r].segments[fetch.index].gap), None)
+                          and _has_media(state.track.renditions[r], fetch.index)), None)
         if candidate is None:
             return None
         rendition = state.track.renditions[candidate]
@@ -393,7 +393,7 @@ class Scheduler:
             if t.spans and t.bytes_ahead(self.position_s) >= self.config.max_buffer_bytes:
                 continue
             rendition, reason = self._choose(t)
-            if t.track.renditions[rendition].segments[t.next_index].gap:
+            if not _has_media(t.track.renditions[rendition], t.next_index):
                 rendition, reason = self._with_media(t, rendition), "gap"
             r = t.track.renditions[rendition]
             segment = r.segments[t.next_index]
@@ -426,7 +426,7 @@ class Scheduler:
         """The rendition nearest in bitrate to ``chosen`` (the lower on a tie) that has media for
         the next segment, as RFC 8216bis suggests for a gap; :meth:`_skip_gaps` has made sure one has."""
         wanted = t.track.renditions[chosen].bandwidth_bps
-        candidates = [i for i, r in enumerate(t.track.renditions) if not r.segments[t.next_index].gap]
+        candidates = [i for i, r in enumerate(t.track.renditions) if _has_media(r, t.next_index)]
         return min(candidates, key=lambda i: (abs(t.track.renditions[i].bandwidth_bps - wanted), i))
 
     def _context(self, t: _TrackState) -> Context:
@@ -459,6 +459,11 @@ class Scheduler:
         return fitting[-1] if fitting else 0
 
 
+def _has_media(rendition: Rendition, index: int) -> bool:
+    """Whether ``rendition`` has segment ``index`` and it is not an ``EXT-X-GAP``."""
+    return index < len(rendition.segments) and not rendition.segments[index].gap
+
+
 def _gap_everywhere(track: Track, index: int) -> bool:
-    """Whether segment ``index`` is an ``EXT-X-GAP`` in every rendition of ``track``."""
-    return all(r.segments[index].gap for r in track.renditions)
+    """Whether no rendition of ``track`` has media for segment ``index``."""
+    return not any(_has_media(r, index) for r in track.renditions)
