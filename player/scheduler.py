@@ -363,7 +363,9 @@ class Scheduler:
             self._moved_at = now_s
         at_end = self.complete and self.buffer_s() <= END_SLACK_S
         if self.stalled_since is None:
-            if self.started and playing and not at_end and now_s - self._moved_at >= FRAME_GAP_S + self._gap_ahead_s():
+            still_s = now_s - self._moved_at  # the gap lookup only once the picture has stood still
+            if (self.started and playing and not at_end and still_s >= FRAME_GAP_S
+                    and still_s >= FRAME_GAP_S + self._gap_ahead_s()):
                 self.stalled_since = self._moved_at
                 return [StallStarted(self.position_s)]
             return []
