@@ -65,9 +65,15 @@ class FirstFrame(PlayerEvent):
     """The first frame after ``open`` (or a seek) is decoded and shown."""
 
     startup_ms: float
-    after_seek: bool = False
+    seek_target_s: float | None = None
+    """The position the seek this frame ends asked for (None after ``open``). A viewer can seek
+    again before a seek lands; this tells which one did."""
     position_s: float = 0.0
     """Where the picture starts: the start or seek target, give or take a frame."""
+
+    @property
+    def after_seek(self) -> bool:
+        return self.seek_target_s is not None
 
 
 @dataclass(frozen=True, slots=True)

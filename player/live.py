@@ -87,7 +87,7 @@ class LiveSession:
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._requested_at = 0.0
-        self._seeking = False
+        self._seek_target_s: float | None = None  # what the viewer last sought to, once they have
         self._ended = False
         self._clock_offset: float | None = None
         """mpv's clock minus presentation time, learnt at the first frame (0 for aligned fMP4)."""
@@ -174,7 +174,7 @@ class LiveSession:
         if "video" in urls and "audio" in urls:
             options["audio-file"] = urls["audio"]
         self._mpv.loadfile(main, **options)
-        self._run(self.scheduler.start(start_s) if not self._seeking else self.scheduler.seek(start_s))
+        self._run(self.scheduler.start(start_s) if self._seek_target_s is None else self.scheduler.seek(start_s))
 
     async def seek(self, position_s: float) -> None:
         if self.scheduler is None or self.manifest is None:
@@ -182,7 +182,7 @@ class LiveSession:
         for task in list(self._tasks):
             task.cancel()
         self._requested_at = time.monotonic()
-        self._seeking = True
+        self._seek_target_s = position_s
         self._ended = False
         self._set_state(State.BUFFERING)
         self._load(min(max(position_s, 0.0), max(self.manifest.duration_s - 0.5, 0.0)))
@@ -228,7 +228,7 @@ class LiveSession:
             return  # the frame at the target is the first frame that counts
         self.scheduler.on_first_frame()
         position = self.position()
-        self._emit(FirstFrame((time.monotonic() - self._requested_at) * 1000, after_seek=self._seeking,
+        self._emit(FirstFrame((time.monotonic() - self._requested_at) * 1000, seek_target_s=self._seek_target_s,
                               position_s=position if position is not None else self.scheduler.position_s))
         self._set_state(State.PAUSED if self._mpv.pause else State.PLAYING)
 

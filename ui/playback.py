@@ -20,6 +20,7 @@ from player import Player, State
 from player.cmcd import CmcdConfig
 from player.events import (
     Ended,
+    FirstFrame,
     Loaded,
     PlayerError,
     PlayerEvent,
@@ -75,6 +76,7 @@ class Playback(QObject):
         self._state = State.IDLE.value
         self._stalled = False
         self._position = self._duration = self._buffer = 0.0
+        self._seek_target: float | None = None  # where the viewer sought to, until the seek lands
         self._rendition = ""
         self._error = ""
         self._title_id = ""
@@ -134,6 +136,7 @@ class Playback(QObject):
         self._session_id = str(uuid.uuid4())
         self._state, self._stalled = State.LOADING.value, False
         self._position = self._duration = self._buffer = 0.0
+        self._seek_target = None
         self._rendition = ""
         self._error = ""
         self._stats.reset(self._session_id)
@@ -192,7 +195,7 @@ class Playback(QObject):
         if not self._title_id or self._duration <= 0:
             return
         target = min(max(0.0, position_s), max(0.0, self._duration - 1.0))
-        self._position = target
+        self._position = self._seek_target = target
         self.positionChanged.emit()
         self._commands.submit(lambda: self._player.seek(target))
 
@@ -213,9 +216,13 @@ class Playback(QObject):
         self._stats.on_event(event)
         self._tracks.on_event(event)
         if isinstance(event, Position):
-            self._position, self._duration, self._buffer = (
-                event.position_s, event.duration_s, event.buffer_s)
+            if self._seek_target is None:  # a seek holds the bar at its target until it lands
+                self._position = event.position_s
+            self._duration, self._buffer = event.duration_s, event.buffer_s
             self.positionChanged.emit()
+        elif isinstance(event, FirstFrame):
+            if event.seek_target_s is not None and event.seek_target_s == self._seek_target:
+                self._seek_target = None
         elif isinstance(event, StateChanged):
             if self._state != State.ERROR.value:
                 self._state = event.state.value

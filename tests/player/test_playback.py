@@ -11,7 +11,7 @@ from app.catalog import CatalogClient
 from app.report import PlaybackReport
 from player import Player, State
 from player.cmcd import CmcdConfig
-from player.events import Loaded, PlayerEvent, Position, StateChanged
+from player.events import FirstFrame, Loaded, PlayerEvent, Position, StateChanged
 from tests.playing import first_title, wait_for
 
 
@@ -68,6 +68,8 @@ def test_seek_lands_on_the_requested_position(catalog: CatalogClient, player: Pl
     info = catalog.playback(first_title(catalog))
     report = PlaybackReport()
     player.add_listener(report)
+    first_frames: list[FirstFrame] = []
+    player.add_listener(lambda e: first_frames.append(e) if isinstance(e, FirstFrame) else None)
     player.open(info.manifest("dash"), start_s=5.0)
     wait_for(lambda: report.startup_ms is not None)
     assert player.position_s == pytest.approx(5.0, abs=0.3)
@@ -75,6 +77,8 @@ def test_seek_lands_on_the_requested_position(catalog: CatalogClient, player: Pl
     wait_for(lambda: report.seek_ms)
     assert player.position_s == pytest.approx(9.5, abs=0.3)
     assert report.errors == []
+    # Each first frame says which seek it ends (none after open), so a UI can tell which landed.
+    assert [f.seek_target_s for f in first_frames] == [None, 9.5]
 
 
 def test_unreachable_manifest_is_a_clear_error(player: Player) -> None:

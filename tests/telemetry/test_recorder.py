@@ -48,7 +48,7 @@ def test_seek_track_change_and_errors(backend: str, fast_config: TelemetryConfig
         qoe(FirstFrame(250.0, position_s=12.0, session_id=qoe.session_id))  # stamped as the player does
         qoe(RenditionSwitched("video", None, 400, 640, 360, "startup", 12.0))
         qoe(Position(13.0, 60.0, 9.5))
-        qoe(FirstFrame(180.0, after_seek=True, position_s=40.0))
+        qoe(FirstFrame(180.0, seek_target_s=40.0, position_s=40.0))
         qoe(StateChanged(State.PAUSED))
         qoe(StateChanged(State.PAUSED))  # a second report of the same pause is not a second pause
         qoe(StateChanged(State.PLAYING))

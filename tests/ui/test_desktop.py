@@ -17,6 +17,7 @@ from PySide6.QtQuick import QQuickItem
 
 from app.backend import EmbeddedBackend
 from player.cmcd import CmcdConfig
+from player.events import Position
 from tests.ui.helpers import TIMEOUT_MS, focused_in, item, js, press, save, screen, type_text
 from ui.app import QML_DIR, Desktop
 
@@ -228,6 +229,31 @@ def test_a_player_error_mid_playback_is_shown_in_words(qtbot, desktop: Desktop) 
     assert item(window, "playerError").property("visible")
     press(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+
+
+def test_a_seek_holds_the_bar_at_its_target_until_it_lands(qtbot, desktop: Desktop) -> None:
+    """Reports of the playhead from before a jump, still on their way, must not pull the bar back."""
+    window, playback = desktop.window, desktop.playback
+    wait_home(qtbot, desktop)
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
+    press(window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: playback.property("state") == "playing", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: playback.property("position") > 1.0, timeout=TIMEOUT_MS)
+    shown: list[float] = []
+    playback.positionChanged.connect(lambda: shown.append(playback.property("position")))
+    before, duration = playback.property("position"), playback.property("duration")
+    # (An earlier test may have left this title in progress, so it may resume near its end.)
+    key, delta = (Qt.Key.Key_Right, 10.0) if before + 12.0 < duration else (Qt.Key.Key_Left, -10.0)
+    press(window, key)
+    target = playback.property("position")
+    assert target == pytest.approx(min(max(0.0, before + delta), duration - 1.0), abs=0.01)
+    # One such report, delivered the way the player delivers its events.
+    session_id = playback.property("stats").property("sessionId")
+    desktop.player._emit(Position(before, duration, 0.0), session_id)
+    qtbot.waitUntil(lambda: playback.property("position") > target + 1.0, timeout=TIMEOUT_MS)
+    assert min(shown) >= target - 0.5 and all(abs(p - before) > 1.0 for p in shown), shown
+    assert desktop.player.position_s > target  # the bar follows mpv again once the seek landed
 
 
 def test_the_ui_scales_with_the_window(qtbot, desktop: Desktop) -> None:
