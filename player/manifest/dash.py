@@ -433,27 +433,31 @@ def _period_tracks(period: Any, element: ET.Element, base: str, timing: PeriodTi
 def to_manifest(document: Document) -> Manifest:
     """Join the periods into one continuous presentation, played back to back.
 
-    Each track of the first period continues in the track of the same kind and language of the
-    next. The ABR keeps choosing from the first period's ladder; each of its rungs continues in
-    the later period's rendition that costs no more (:func:`_partner`), so a later period with
-    another ladder (an ad break, a differently encoded chapter) never makes the player fetch
-    more bits than the ABR chose. Every segment carries its period's init and timestamp offset,
-    so the remuxer treats a period boundary like a rendition switch.
+    The ABR chooses from one ladder for the whole presentation: the longest period's (the first
+    of them), since that is where most of the viewing happens (a pre-roll ad with a short ladder must not cap the
+    title after it). Each of its tracks continues in the track of the same kind and language of
+    every other period, and each rung there in the rendition that costs no more
+    (:func:`_partner`), so a period with another ladder (an ad break, a differently encoded
+    chapter) never makes the player fetch more bits than the ABR chose. Every segment carries
+    its period's init and timestamp offset, so the remuxer treats a period boundary like a
+    rendition switch.
     """
-    first = document.periods[0]
     live = {"live": document.live, "refresh_s": document.refresh_s, "hold_back_s": document.hold_back_s}
     if len(document.periods) == 1:
-        return Manifest(document.url, "dash", document.duration_s, first.tracks, document.mirrors, **live)
+        return Manifest(document.url, "dash", document.duration_s, document.periods[0].tracks,
+                        document.mirrors, **live)
+    # (A live window's periods slide past, so there the ladder stays the window's first period's.)
+    main = document.periods[0] if document.live else max(document.periods, key=lambda p: p.duration_s)
     tracks = []
-    for track in first.tracks:
-        chain = [track] + [_continuation(track, p) for p in document.periods[1:]]
+    for track in main.tracks:
+        chain = [track if p is main else _continuation(track, p) for p in document.periods]
         renditions = []
         for rendition in track.renditions:
             segments = []
             for part in chain:
                 if part is None:
                     continue
-                partner = _partner(rendition, part)
+                partner = rendition if part is track else _partner(rendition, part)
                 segments.extend(dataclasses.replace(s, init=s.init or partner.init) for s in partner.segments)
             renditions.append(dataclasses.replace(rendition, segments=tuple(segments)))
         tracks.append(dataclasses.replace(track, renditions=tuple(renditions)))
@@ -461,7 +465,7 @@ def to_manifest(document: Document) -> Manifest:
 
 
 def _partner(rendition: Rendition, track: Track) -> Rendition:
-    """The rendition of ``track`` (a later period's) that plays where ``rendition`` was chosen:
+    """The rendition of ``track`` (another period's) that plays where ``rendition`` was chosen:
     the highest whose bandwidth is not above it, or the lowest when all are."""
     fitting = [r for r in track.renditions if r.bandwidth_bps <= rendition.bandwidth_bps]
     return fitting[-1] if fitting else track.renditions[0]

@@ -159,9 +159,12 @@ def test_dynamic_mpd_lists_only_what_is_available_now() -> None:
         parse_mpd(text.replace('availabilityStartTime="2026-01-01T00:00:00Z"', ""), URL, now=ast)
 
 
-def test_a_later_period_with_another_ladder_continues_each_rung_at_no_higher_bitrate() -> None:
-    """An ad break with its own two-rung ladder between chapters of a four-rung title: every rung
-    the ABR picks continues in the break's rendition that costs no more (the lowest when none)."""
+TITLE_LADDER = [("t300", 300_000), ("t750", 750_000), ("t1200", 1_200_000), ("t2000", 2_000_000)]
+AD_LADDER = [("ad400", 400_000), ("ad1000", 1_000_000)]
+
+
+def periods_mpd(duration: str, *periods: tuple[str, list[tuple[str, int]]]) -> str:
+    """A static MPD of video-only periods, each (start, [(representation id, bandwidth)])."""
 
     def period(start: str, ids_and_rates: list[tuple[str, int]]) -> str:
         reps = "".join(f'<Representation id="{i}" bandwidth="{b}" codecs="avc1.4d401f"/>' for i, b in ids_and_rates)
@@ -169,12 +172,16 @@ def test_a_later_period_with_another_ladder_continues_each_rung_at_no_higher_bit
                 '<SegmentTemplate timescale="1" duration="4" initialization="$RepresentationID$/init.mp4"'
                 f' media="$RepresentationID$/$Number$.m4s"/>{reps}</AdaptationSet></Period>')
 
-    title = [("t300", 300_000), ("t750", 750_000), ("t1200", 1_200_000), ("t2000", 2_000_000)]
-    text = ('<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
-            'mediaPresentationDuration="PT24S">' + period("PT0S", title)
-            + period("PT8S", [("ad400", 400_000), ("ad1000", 1_000_000)]) + period("PT16S", title) + "</MPD>")
+    return ('<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
+            f'mediaPresentationDuration="{duration}">' + "".join(period(*p) for p in periods) + "</MPD>")
+
+
+def test_a_later_period_with_another_ladder_continues_each_rung_at_no_higher_bitrate() -> None:
+    """An ad break with its own two-rung ladder between chapters of a four-rung title: every rung
+    the ABR picks continues in the break's rendition that costs no more (the lowest when none)."""
+    text = periods_mpd("PT24S", ("PT0S", TITLE_LADDER), ("PT8S", AD_LADDER), ("PT16S", TITLE_LADDER))
     video = parse(text, URL).first("video")
-    assert [r.bandwidth_bps for r in video.renditions] == [b for _, b in title]
+    assert [r.bandwidth_bps for r in video.renditions] == [b for _, b in TITLE_LADDER]
     by_rung = {r.id: [s.url.rsplit("/", 2)[-2] for s in r.segments] for r in video.renditions}
     assert by_rung == {
         "t300": ["t300"] * 2 + ["ad400"] * 2 + ["t300"] * 2,  # nothing in the break is as cheap
@@ -184,3 +191,19 @@ def test_a_later_period_with_another_ladder_continues_each_rung_at_no_higher_bit
     }
     break_starts = [s.start_s for s in video.renditions[1].segments]
     assert break_starts == [0, 4, 8, 12, 16, 20]
+
+
+def test_a_short_pre_roll_does_not_cap_the_title_after_it() -> None:
+    """The ABR's ladder is the longest period's: a two-rung pre-roll ad must not keep the viewer
+    below the title's top rung; in the ad each rung plays at no higher bitrate."""
+    text = periods_mpd("PT24S", ("PT0S", AD_LADDER), ("PT8S", TITLE_LADDER))
+    video = parse(text, URL).first("video")
+    assert [r.bandwidth_bps for r in video.renditions] == [b for _, b in TITLE_LADDER]
+    by_rung = {r.id: [s.url.rsplit("/", 2)[-2] for s in r.segments] for r in video.renditions}
+    assert by_rung == {
+        "t300": ["ad400"] * 2 + ["t300"] * 4,
+        "t750": ["ad400"] * 2 + ["t750"] * 4,
+        "t1200": ["ad1000"] * 2 + ["t1200"] * 4,
+        "t2000": ["ad1000"] * 2 + ["t2000"] * 4,
+    }
+    assert [s.start_s for s in video.renditions[3].segments] == [0, 4, 8, 12, 16, 20]
