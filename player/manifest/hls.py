@@ -141,7 +141,8 @@ def _segments(
     if not playlist.segments:
         raise ManifestError(f"{url}: media playlist has no segments")
     _check_gap_tags(text, url)
-    if all(seg.gap_tag for seg in playlist.segments):
+    if playlist.is_endlist and all(seg.gap_tag for seg in playlist.segments):
+        # (A live window may be all gaps while its encoder is down; :func:`_joinable` judges those.)
         raise ManifestError(f"{url}: every segment of the media playlist is an EXT-X-GAP, none has media")
     init: SegmentRef | None = None
     segments: list[SegmentRef] = []
@@ -224,8 +225,8 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str], previous: Manif
     if not master.is_variant:
         rendition = _rendition("0", 0, "", text, url, parse)
         track = Track("video", (rendition,))
-        return Manifest(url, "hls", rendition.segments[-1].end_s, (track,), live=parse.live, refresh_s=parse.target_s,
-                        hold_back_s=3 * parse.target_s)
+        return _joinable(Manifest(url, "hls", rendition.segments[-1].end_s, (track,), live=parse.live,
+                                  refresh_s=parse.target_s, hold_back_s=3 * parse.target_s), previous)
 
     def media_text(uri: str) -> tuple[str, str]:
         absolute = urljoin(url, uri)
@@ -275,6 +276,17 @@ def parse_hls(text: str, url: str, playlists: Mapping[str, str], previous: Manif
         raise ManifestError(f"{url}: master playlist has no variants")
     duration = max(t.renditions[0].segments[-1].end_s for t in tracks)
     kind_order: dict[TrackKind, int] = {"video": 0, "audio": 1, "text": 2}
-    return Manifest(url, "hls", duration, tuple(sorted(tracks, key=lambda t: kind_order[t.kind])),
-                    live=parse.live, refresh_s=parse.target_s,
-                        hold_back_s=3 * parse.target_s)
+    return _joinable(Manifest(url, "hls", duration, tuple(sorted(tracks, key=lambda t: kind_order[t.kind])),
+                              live=parse.live, refresh_s=parse.target_s, hold_back_s=3 * parse.target_s), previous)
+
+
+def _joinable(manifest: Manifest, previous: Manifest | None) -> Manifest:
+    """``manifest``, unless it is a live presentation being joined whose main track has no media
+    in its window at all (every segment an ``EXT-X-GAP``): there is nothing to start from. A
+    reload of a stream already playing may be all gaps while its encoder is down; the player
+    holds the picture and carries on when media returns."""
+    main = manifest.tracks[0]
+    if manifest.live and previous is None and all(s.gap for r in main.renditions for s in r.segments):
+        raise ManifestError(f"{manifest.url}: the live stream has no media right now: every segment in its "
+                            "window is an EXT-X-GAP")
+    return manifest

@@ -47,6 +47,19 @@ def test_playlist_whose_every_segment_is_a_gap_is_an_error() -> None:
         parse_hls(text, URL, {})
 
 
+def test_live_window_of_gaps_cannot_be_joined_but_a_playing_stream_waits_it_out() -> None:
+    """An encoder outage can turn a whole live window into gaps: joining then has nothing to start
+    from (a clear error), while a reload of a stream already playing is no failure."""
+    live = playlist("#EXT-X-MEDIA-SEQUENCE:7", "#EXT-X-GAP", "#EXTINF:4,", "7.m4s", "#EXT-X-GAP", "#EXTINF:4,", "8.m4s",
+                    endlist=False)
+    with pytest.raises(ManifestError, match=r"v\.m3u8: the live stream has no media right now"):
+        parse_hls(live, URL, {})
+    joined = parse_hls(playlist("#EXT-X-MEDIA-SEQUENCE:6", "#EXTINF:4,", "6.m4s", endlist=False), URL, {})
+    reloaded = parse_hls(live, URL, {}, joined)
+    assert reloaded.live and [(s.number, s.gap) for s in reloaded.first("video").renditions[0].segments] == [
+        (7, True), (8, True)]
+
+
 def test_gap_tag_with_a_value_is_an_error() -> None:
     text = playlist("#EXTINF:4,", "1.m4s", "#EXT-X-GAP:YES", "#EXTINF:4,", "2.m4s")
     with pytest.raises(ManifestError, match=r"v\.m3u8 line 7: EXT-X-GAP takes no value"):
@@ -130,6 +143,26 @@ def test_start_inside_a_gap_begins_with_the_next_real_segment() -> None:
     first = fetches(s.start(0.0))
     assert (first["video"].index, first["audio"].index) == (1, 1)
     assert not s.every_track_started()  # a skipped gap alone shows no picture
+
+
+def test_live_outage_is_waited_out_and_play_resumes_with_the_media_after_it() -> None:
+    def window(first: int, count: int, gaps: set[int]) -> Manifest:
+        segments = tuple(SegmentRef(f"https://o/v/{n}.m4s", n * 4.0, 4.0, n, gap=n in gaps)
+                         for n in range(first, first + count))
+        video = Rendition("v", 1_000_000, "avc1", segments, SegmentRef("https://o/v/init.mp4"))
+        return Manifest("https://o/live.m3u8", "hls", (first + count) * 4.0, (Track("video", (video,)),),
+                        live=True, refresh_s=4.0)
+
+    s = Scheduler(window(10, 2, set()), create("rate"))
+    first = fetches(s.start(40.0))["video"]
+    eleven = fetches(complete(s, first))["video"]
+    assert eleven.segment.number == 11 and complete(s, eleven) == []  # the edge: wait
+    # The encoder goes down: the next windows hold only gaps. Nothing is fetched, nothing ends.
+    assert fetches(s.update_manifest(window(11, 3, {12, 13}))) == {}
+    assert fetches(s.update_manifest(window(12, 3, {12, 13, 14}))) == {} and not s.complete
+    # It comes back: the first segment with media after the outage is next.
+    back = fetches(s.update_manifest(window(13, 3, {13, 14})))["video"]
+    assert back.segment.number == 15 and not back.segment.gap
 
 
 def test_failover_never_lands_on_a_gap() -> None:
