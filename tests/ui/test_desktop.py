@@ -231,7 +231,7 @@ def test_a_player_error_mid_playback_is_shown_in_words(qtbot, desktop: Desktop) 
     qtbot.waitUntil(lambda: screen(desktop) == "title", timeout=TIMEOUT_MS)
 
 
-def test_a_seek_holds_the_bar_at_its_target_until_it_lands(qtbot, desktop: Desktop) -> None:
+def test_a_seek_holds_the_bar_at_its_target_until_it_lands(qtbot, desktop: Desktop, screenshots: Path) -> None:
     """Reports of the playhead from before a jump, still on their way, must not pull the bar back."""
     window, playback = desktop.window, desktop.playback
     wait_home(qtbot, desktop)
@@ -251,6 +251,8 @@ def test_a_seek_holds_the_bar_at_its_target_until_it_lands(qtbot, desktop: Deskt
     # One such report, delivered the way the player delivers its events.
     session_id = playback.property("stats").property("sessionId")
     desktop.player._emit(Position(before, duration, 0.0), session_id)
+    qtbot.wait(100)
+    save(window.grabWindow(), screenshots, "player-seeking")
     qtbot.waitUntil(lambda: playback.property("position") > target + 1.0, timeout=TIMEOUT_MS)
     assert min(shown) >= target - 0.5 and all(abs(p - before) > 1.0 for p in shown), shown
     assert desktop.player.position_s > target  # the bar follows mpv again once the seek landed
