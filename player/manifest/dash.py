@@ -434,9 +434,9 @@ def to_manifest(document: Document) -> Manifest:
     """Join the periods into one continuous presentation, played back to back.
 
     The ABR chooses from one ladder for the whole presentation: the longest period's (the first
-    of them), since that is where most of the viewing happens (a pre-roll ad with a short ladder must not cap the
-    title after it). Each of its tracks continues in the track of the same kind and language of
-    every other period, and each rung there in the rendition that costs no more
+    of them), since that is where most of the viewing happens; a pre-roll ad with a short ladder
+    must not cap the title after it. Each of its tracks continues in the track of the same kind
+    and language of every other period, and each rung there in the rendition that costs no more
     (:func:`_partner`), so a period with another ladder (an ad break, a differently encoded
     chapter) never makes the player fetch more bits than the ABR chose. Every segment carries
     its period's init and timestamp offset, so the remuxer treats a period boundary like a
