@@ -85,9 +85,12 @@ class _MpvRenderer(QQuickFramebufferObject.Renderer):
         QQuickOpenGLUtils.resetOpenGLState()
 
     def release(self) -> None:
-        """Free the render context; needs the scene graph's GL context current."""
+        """Free the render context; needs the scene graph's GL context current.
+
+        The update callback is left in place: replacing it makes python-mpv drop the old ctypes
+        thunk while mpv's thread may be inside it (a crash at exit). Once ``free`` returns, mpv
+        calls it no more, and the thunk goes with the context object."""
         if self._context is not None:
-            self._context.update_cb = None
             self._context.free()
             self._context = None
 
