@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import m3u8
@@ -43,55 +44,118 @@ def _is_video(adaptation: ET.Element) -> bool:
     return kind.startswith("video") or any(r.get("width") for r in representations)
 
 
-def read_dash(path: Path) -> Video:
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise VideoError(f"{path}:{exc.position[0]}: invalid XML: {exc}") from None
-    adaptations = [a for a in root.iter() if _local(a.tag) == "AdaptationSet" and _is_video(a)]
+@dataclass(frozen=True)
+class _PeriodVideo:
+    """One period's video ladder (ascending) and its segment sizes, ``columns[r][k]``."""
+
+    duration_s: float
+    segment_s: float
+    representations: tuple[ET.Element, ...]
+    columns: tuple[list[int], ...]
+
+    @property
+    def bitrates(self) -> list[int]:
+        return [int(r.get("bandwidth", "0")) for r in self.representations]
+
+
+def _period_spans(periods: list[ET.Element], total_s: float, path: Path) -> list[float | None]:
+    """Each period's duration: its ``duration``, else up to the next period's ``start``, else (the
+    last) up to the end of the presentation; None where the MPD does not say (segment lists and
+    timelines count their segments themselves). A period without ``start`` begins where the one
+    before it ends."""
+    def start_of(period: ET.Element) -> float | None:
+        text = period.get("start")
+        return None if text is None else _iso_duration(text, path)
+
+    spans: list[float | None] = []
+    begins: float | None = 0.0
+    for index, period in enumerate(periods):
+        own = start_of(period)
+        begins = begins if own is None else own
+        following = start_of(periods[index + 1]) if index + 1 < len(periods) else total_s
+        span: float | None = None
+        if period.get("duration") is not None:
+            span = _iso_duration(period.get("duration", ""), path)
+        elif following is not None and begins is not None and following > begins:
+            span = following - begins
+        spans.append(span)
+        begins = None if begins is None or span is None else begins + span
+    return spans
+
+
+def _column(rep: ET.Element, adaptation: ET.Element, period: ET.Element, span_s: float | None,
+            path: Path) -> tuple[list[int], float]:
+    """Segment sizes of one representation and its segment duration: byte ranges of a
+    ``SegmentList`` where every segment has one, nominal bitrate times duration otherwise."""
+    bitrate = int(rep.get("bandwidth", "0"))
+    segment_list = next((e for e in (_child(x, "SegmentList") for x in (rep, adaptation, period)) if e is not None), None)
+    template = next((e for e in (_child(x, "SegmentTemplate") for x in (rep, adaptation, period)) if e is not None), None)
+    if segment_list is not None and all(u.get("mediaRange") for u in segment_list if _local(u.tag) == "SegmentURL"):
+        segment_s = float(segment_list.get("duration", "0")) / float(segment_list.get("timescale", "1"))
+        column = []
+        for text in (u.get("mediaRange", "") for u in segment_list if _local(u.tag) == "SegmentURL"):
+            first, _, last = text.partition("-")
+            column.append(int(last) - int(first) + 1)
+    elif template is not None and template.get("duration"):
+        if span_s is None:
+            raise VideoError(f"{path}: period {period.get('id', '')!r} has no duration, so its segments cannot be counted")
+        segment_s = float(template.get("duration", "0")) / float(template.get("timescale", "1"))
+        count = math.ceil(span_s / segment_s - 1e-9) if segment_s > 0 else 0
+        column = [round(bitrate * segment_s / 8)] * count
+    elif template is not None and _child(template, "SegmentTimeline") is not None:
+        timescale = float(template.get("timescale", "1"))
+        spans = []
+        for s in _child(template, "SegmentTimeline") or ():
+            spans.extend([float(s.get("d", "0")) / timescale] * (int(s.get("r", "0")) + 1))
+        segment_s = sum(spans) / len(spans) if spans else 0.0
+        column = [round(bitrate * d / 8) for d in spans]
+    else:
+        raise VideoError(f"{path}: representation {rep.get('id')} has no segment list or template")
+    if segment_s <= 0 or not column:
+        raise VideoError(f"{path}: representation {rep.get('id')} has no segment duration or count")
+    return column, segment_s
+
+
+def _period_video(period: ET.Element, span_s: float | None, path: Path) -> _PeriodVideo:
+    adaptations = [a for a in period if _local(a.tag) == "AdaptationSet" and _is_video(a)]
     if not adaptations:
-        raise VideoError(f"{path}: no video AdaptationSet")
+        raise VideoError(f"{path}: period {period.get('id', '')!r} has no video AdaptationSet")
     adaptation = max(adaptations, key=len)
     reps = sorted((r for r in adaptation if _local(r.tag) == "Representation"),
                   key=lambda r: int(r.get("bandwidth", "0")))
     if not reps:
         raise VideoError(f"{path}: the video AdaptationSet has no Representation")
-    total_s = _iso_duration(root.get("mediaPresentationDuration", "PT0S"), path)
-    columns: list[list[int]] = []
-    durations: list[float] = []
-    for rep in reps:
-        bitrate = int(rep.get("bandwidth", "0"))
-        segment_list = _child(rep, "SegmentList") or _child(adaptation, "SegmentList")
-        template = _child(rep, "SegmentTemplate") or _child(adaptation, "SegmentTemplate")
-        if segment_list is not None and all(u.get("mediaRange") for u in segment_list if _local(u.tag) == "SegmentURL"):
-            timescale = float(segment_list.get("timescale", "1"))
-            seg_s = float(segment_list.get("duration", "0")) / timescale
-            ranges = [u.get("mediaRange", "") for u in segment_list if _local(u.tag) == "SegmentURL"]
-            column = []
-            for text in ranges:
-                start, _, end = text.partition("-")
-                column.append(int(end) - int(start) + 1)
-        elif template is not None and template.get("duration"):
-            seg_s = float(template.get("duration", "0")) / float(template.get("timescale", "1"))
-            count = math.ceil(total_s / seg_s - 1e-9) if seg_s > 0 else 0
-            column = [round(bitrate * seg_s / 8)] * count
-        elif template is not None and _child(template, "SegmentTimeline") is not None:
-            timescale = float(template.get("timescale", "1"))
-            spans = []
-            for s in _child(template, "SegmentTimeline") or ():
-                spans.extend([float(s.get("d", "0")) / timescale] * (int(s.get("r", "0")) + 1))
-            seg_s = sum(spans) / len(spans) if spans else 0.0
-            column = [round(bitrate * d / 8) for d in spans]
-        else:
-            raise VideoError(f"{path}: representation {rep.get('id')} has no segment list or template")
-        if seg_s <= 0 or not column:
-            raise VideoError(f"{path}: representation {rep.get('id')} has no segment duration or count")
-        columns.append(column)
-        durations.append(seg_s)
+    columns, durations = zip(*(_column(rep, adaptation, period, span_s, path) for rep in reps))
     count = min(len(c) for c in columns)
+    return _PeriodVideo(count * durations[0] if span_s is None else span_s, durations[0], tuple(reps), columns)
+
+
+def read_dash(path: Path) -> Video:
+    """A DASH MPD as one video. Several periods (pre-roll ads, chapters) play one after another, as
+    the player plays them: the ladder is the longest period's (the first of equally long ones), and
+    every other period fetches, for each rung, its highest representation that costs no more (its
+    lowest where all cost more)."""
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise VideoError(f"{path}:{exc.position[0]}: invalid XML: {exc}") from None
+    periods = [p for p in root if _local(p.tag) == "Period"]
+    if not periods:
+        raise VideoError(f"{path}: no Period")
+    total_s = _iso_duration(root.get("mediaPresentationDuration", "PT0S"), path)
+    parts = [_period_video(p, span, path) for p, span in zip(periods, _period_spans(periods, total_s, path))]
+    main = max(parts, key=lambda part: part.duration_s)
+    if any(not math.isclose(part.segment_s, main.segment_s, rel_tol=0.02) for part in parts):
+        raise VideoError(f"{path}: periods with different segment durations "
+                         f"({sorted({round(part.segment_s, 3) for part in parts})} s) cannot be simulated as one video")
+    rows: list[tuple[int, ...]] = []
+    for part in parts:
+        picks = [max((i for i, b in enumerate(part.bitrates) if b <= rung), default=0) for rung in main.bitrates]
+        count = min(len(c) for c in part.columns)
+        rows.extend(tuple(part.columns[i][k] for i in picks) for k in range(count))
     ladder = tuple(Rendition(int(r.get("bandwidth", "0")), int(r.get("width", "0")), int(r.get("height", "0")))
-                   for r in reps)
-    return Video(path.stem, durations[0], ladder, tuple(tuple(c[k] for c in columns) for k in range(count)))
+                   for r in main.representations)
+    return Video(path.stem, main.segment_s, ladder, tuple(rows))
 
 
 def read_hls(path: Path) -> Video:

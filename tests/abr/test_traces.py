@@ -124,3 +124,44 @@ def test_start_points_are_spread_over_the_loop():
         trace.start_points(0)
     with pytest.raises(ValueError, match="outside"):
         trace.starting_at(len(trace.times_s) - 1)
+
+
+def _period(period_id, attributes, representations):
+    return f'<Period id="{period_id}" {attributes}><AdaptationSet mimeType="video/mp4">{representations}</AdaptationSet></Period>'
+
+
+def test_an_mpd_with_a_pre_roll_plays_its_periods_in_order_on_the_longest_periods_ladder(tmp_path):
+    ad = "".join(
+        f'<Representation id="ad{b}" bandwidth="{b}" width="640" height="360"><SegmentList timescale="1" duration="4">'
+        + "".join(f'<SegmentURL mediaRange="{k * size}-{(k + 1) * size - 1}"/>' for k in range(2))
+        + "</SegmentList></Representation>"
+        for b, size in ((400_000, 150_000), (1_500_000, 700_000)))
+    title = ('<SegmentTemplate timescale="1000" duration="4000" media="$RepresentationID$/$Number$.m4s"/>'
+             + "".join(f'<Representation id="t{b}" bandwidth="{b}" width="{w}" height="{h}"/>'
+                       for b, w, h in ((300_000, 480, 270), (800_000, 960, 540), (2_000_000, 1920, 1080))))
+    (tmp_path / "show.mpd").write_text(
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT28S">'
+        + _period("ad", 'start="PT0S"', ad) + _period("title", 'start="PT8S"', title) + "</MPD>")
+    video = read_video(tmp_path / "show.mpd")
+    assert [r.bitrate_bps for r in video.ladder] == [300_000, 800_000, 2_000_000]
+    assert video.ladder[2].height == 1080 and video.segment_duration_s == 4.0
+    assert len(video.sizes) == 2 + 5  # 8 s of ad, then 20 s of title
+    assert video.sizes[:2] == ((150_000, 150_000, 700_000),) * 2  # each rung: the richest ad rendition not above it
+    assert video.sizes[2] == (150_000, 400_000, 1_000_000)
+
+
+def test_an_mpd_whose_periods_cut_segments_differently_is_refused_clearly(tmp_path):
+    periods = "".join(
+        _period(name, f'duration="PT{seconds}S"',
+                f'<SegmentTemplate timescale="1" duration="{segment}" media="$Number$.m4s"/>'
+                '<Representation id="v" bandwidth="500000" width="640" height="360"/>')
+        for name, seconds, segment in (("ad", 6, 2), ("title", 60, 6)))
+    (tmp_path / "mixed.mpd").write_text(f'<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">{periods}</MPD>')
+    with pytest.raises(VideoError, match=r"mixed.mpd: periods with different segment durations \(\[2.0, 6.0\] s\)"):
+        read_video(tmp_path / "mixed.mpd")
+    (tmp_path / "open.mpd").write_text(
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'
+        + _period("p0", "", '<SegmentTemplate timescale="1" duration="4" media="$Number$.m4s"/>'
+                  '<Representation id="v" bandwidth="500000"/>') + "</MPD>")
+    with pytest.raises(VideoError, match="period 'p0' has no duration, so its segments cannot be counted"):
+        read_video(tmp_path / "open.mpd")
