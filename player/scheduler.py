@@ -254,8 +254,9 @@ class Scheduler:
     def update_manifest(self, manifest: Manifest) -> list[Action]:
         """A reloaded live presentation: the same tracks with more (and maybe fewer) segments.
 
-        Each track carries on with the segment of the same sequence number it was due to fetch;
-        segments are matched by number because a live window slides.
+        Each track carries on with the segment it was due to fetch, found again in the slid
+        window: in HLS by media sequence number; in DASH by time, since segment numbers start
+        afresh in every period while the MPD's timeline runs on across them.
         """
         for t in self._tracks:
             fresh = manifest.first("video") if t.kind == "video" else next(
@@ -264,9 +265,14 @@ class Scheduler:
             if fresh is None:
                 continue
             old = t.track.renditions[0].segments
-            due = old[t.next_index].number if t.next_index < len(old) else old[-1].number + 1
             new = fresh.renditions[0].segments
-            t.next_index = next((i for i, seg in enumerate(new) if seg.number >= due), len(new))
+            if manifest.format == "dash":
+                due_s = old[t.next_index].start_s if t.next_index < len(old) else old[-1].end_s
+                t.next_index = next((i for i, seg in enumerate(new) if seg.start_s + seg.duration_s / 2 > due_s),
+                                    len(new))
+            else:
+                due = old[t.next_index].number if t.next_index < len(old) else old[-1].number + 1
+                t.next_index = next((i for i, seg in enumerate(new) if seg.number >= due), len(new))
             t.track = fresh
         self.manifest = manifest
         return self._plan()

@@ -311,7 +311,7 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, timing: Period
         segments = [SegmentRef(base, timing[0], timing[1], time_offset_s=timing[0])]  # one whole file
     else:
         raise ManifestError(f"{where}: no SegmentTemplate, SegmentList or SegmentBase")
-    if not segments and index is None:
+    if not segments and index is None and timing[2] is None:  # (live: none complete yet, or slid out)
         raise ManifestError(f"{where}: no segments")
     return Rendition(
         id=rep.id,
@@ -362,6 +362,8 @@ def parse_mpd(text: str, url: str, now: float | None = None) -> Document:
     periods = []
     for p, period in enumerate(mpd.periods):
         start = starts[p] or 0.0
+        if available_s is not None and start >= available_s:
+            continue  # live: a period announced ahead holds nothing yet
         end = starts[p + 1] if p + 1 < len(starts) else None
         own = parse_duration(period.duration, f"{url} Period[{p}]@duration")
         length = own if own is not None else (end - start if end is not None else (duration or 0.0) - start)
@@ -371,6 +373,10 @@ def parse_mpd(text: str, url: str, now: float | None = None) -> Document:
         periods.append(Period(start, max(length, 0.0), _period_tracks(
             period, period_elements[p], _base_url(base, period), (start, max(length, 0.0), window), where)))
     if live:
+        # Periods wholly behind the time-shift window hold nothing any more.
+        periods = [p for p in periods if any(t.renditions[0].segments for t in p.tracks)]
+        if not periods:
+            raise ManifestError(f"{url}: the live stream has no media right now")
         duration = max((t.renditions[0].segments[-1].end_s for p in periods for t in p.tracks
                         if t.renditions[0].segments), default=0.0)
     elif not duration:
@@ -430,7 +436,7 @@ def _period_tracks(period: Any, element: ET.Element, base: str, timing: PeriodTi
     return tuple(tracks)
 
 
-def to_manifest(document: Document) -> Manifest:
+def to_manifest(document: Document, previous: Manifest | None = None) -> Manifest:
     """Join the periods into one continuous presentation, played back to back.
 
     The ABR chooses from one ladder for the whole presentation: the longest period's (the first
@@ -441,27 +447,36 @@ def to_manifest(document: Document) -> Manifest:
     chapter) never makes the player fetch more bits than the ABR chose. Every segment carries
     its period's init and timestamp offset, so the remuxer treats a period boundary like a
     rendition switch.
+
+    A live reload (``previous``, the last load) keeps the previous tracks and ladder whatever
+    periods the window now holds: the scheduler and the ABR keep choosing among the same rungs
+    while periods slide in and out of the window.
     """
     live = {"live": document.live, "refresh_s": document.refresh_s, "hold_back_s": document.hold_back_s}
-    if len(document.periods) == 1:
-        return Manifest(document.url, "dash", document.duration_s, document.periods[0].tracks,
-                        document.mirrors, **live)
-    # (A live window's periods slide past, so there the ladder stays the window's first period's.)
-    main = document.periods[0] if document.live else max(document.periods, key=lambda p: p.duration_s)
-    tracks = []
-    for track in main.tracks:
-        chain = [track if p is main else _continuation(track, p) for p in document.periods]
-        renditions = []
-        for rendition in track.renditions:
-            segments = []
-            for part in chain:
-                if part is None:
-                    continue
-                partner = rendition if part is track else _partner(rendition, part)
-                segments.extend(dataclasses.replace(s, init=s.init or partner.init) for s in partner.segments)
-            renditions.append(dataclasses.replace(rendition, segments=tuple(segments)))
-        tracks.append(dataclasses.replace(track, renditions=tuple(renditions)))
-    return Manifest(document.url, "dash", document.duration_s, tuple(tracks), document.mirrors, **live)
+    if document.live and previous is not None:
+        tracks = tuple(_joined(track, document.periods) for track in previous.tracks)
+    elif len(document.periods) == 1:
+        tracks = document.periods[0].tracks
+    else:
+        main = max(document.periods, key=lambda p: p.duration_s)
+        tracks = tuple(_joined(track, document.periods, main) for track in main.tracks)
+    return Manifest(document.url, "dash", document.duration_s, tracks, document.mirrors, **live)
+
+
+def _joined(track: Track, periods: tuple[Period, ...], home: Period | None = None) -> Track:
+    """``track`` (of period ``home``, or of an earlier load) with every rung's segments taken from
+    each period in turn: its own in ``home``, its partner's elsewhere."""
+    chain = [track if period is home else _continuation(track, period) for period in periods]
+    renditions = []
+    for rendition in track.renditions:
+        segments: list[SegmentRef] = []
+        for part in chain:
+            if part is None:
+                continue
+            partner = rendition if part is track else _partner(rendition, part)
+            segments.extend(dataclasses.replace(s, init=s.init or partner.init) for s in partner.segments)
+        renditions.append(dataclasses.replace(rendition, segments=tuple(segments)))
+    return dataclasses.replace(track, renditions=tuple(renditions))
 
 
 def _partner(rendition: Rendition, track: Track) -> Rendition:

@@ -29,7 +29,7 @@ async def load_manifest(get_text: GetText, url: str, get_range: GetBytes | None 
         bodies = await asyncio.gather(*(get_text(u) for u in urls))
         return hls.parse_hls(text, url, dict(zip(urls, bodies, strict=True)), previous)
     if "<MPD" in text[:4096]:
-        return dash.to_manifest(await _load_indexes(dash.parse_mpd(text, url), get_range))
+        return dash.to_manifest(await _load_indexes(dash.parse_mpd(text, url), get_range), previous)
     raise ManifestError(f"{url}: neither a DASH MPD nor an HLS playlist")
 
 

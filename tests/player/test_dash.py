@@ -163,8 +163,9 @@ TITLE_LADDER = [("t300", 300_000), ("t750", 750_000), ("t1200", 1_200_000), ("t2
 AD_LADDER = [("ad400", 400_000), ("ad1000", 1_000_000)]
 
 
-def periods_mpd(duration: str, *periods: tuple[str, list[tuple[str, int]]]) -> str:
-    """A static MPD of video-only periods, each (start, [(representation id, bandwidth)])."""
+def periods_mpd(duration: str, *periods: tuple[str, list[tuple[str, int]]], live: bool = False) -> str:
+    """An MPD of video-only periods, each (start, [(representation id, bandwidth)]): static, or
+    with ``live`` a dynamic one from 2026-01-01 with a 30 s time-shift window."""
 
     def period(start: str, ids_and_rates: list[tuple[str, int]]) -> str:
         reps = "".join(f'<Representation id="{i}" bandwidth="{b}" codecs="avc1.4d401f"/>' for i, b in ids_and_rates)
@@ -172,8 +173,10 @@ def periods_mpd(duration: str, *periods: tuple[str, list[tuple[str, int]]]) -> s
                 '<SegmentTemplate timescale="1" duration="4" initialization="$RepresentationID$/init.mp4"'
                 f' media="$RepresentationID$/$Number$.m4s"/>{reps}</AdaptationSet></Period>')
 
-    return ('<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
-            f'mediaPresentationDuration="{duration}">' + "".join(period(*p) for p in periods) + "</MPD>")
+    kind = ('type="dynamic" availabilityStartTime="2026-01-01T00:00:00Z" timeShiftBufferDepth="PT30S" '
+            'minimumUpdatePeriod="PT2S"') if live else f'type="static" mediaPresentationDuration="{duration}"'
+    return (f'<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" {kind}>'
+            + "".join(period(*p) for p in periods) + "</MPD>")
 
 
 def test_a_later_period_with_another_ladder_continues_each_rung_at_no_higher_bitrate() -> None:
@@ -207,3 +210,49 @@ def test_a_short_pre_roll_does_not_cap_the_title_after_it() -> None:
         "t2000": ["ad1000"] * 2 + ["t2000"] * 4,
     }
     assert [s.start_s for s in video.renditions[3].segments] == [0, 4, 8, 12, 16, 20]
+
+
+def test_a_live_window_plays_on_across_periods_whose_numbers_start_afresh() -> None:
+    """Live with an ad break: a period announced ahead of time holds nothing yet, the ad's segment
+    numbers restart at 1 (so a reload finds the next segment by time, not number), and the
+    ladder the ABR chose from at the join stays put while periods slide through the window."""
+    from abr.registry import create
+    from player.manifest.dash import parse_mpd, to_manifest
+    from player.scheduler import Fetch, Scheduler
+
+    text = periods_mpd("", ("PT0S", TITLE_LADDER), ("PT20S", AD_LADDER), ("PT28S", TITLE_LADDER), live=True)
+    start = 1767225600.0  # the MPD's availabilityStartTime
+
+    def load(at_s: float, previous: Manifest | None) -> Manifest:
+        return to_manifest(parse_mpd(text, URL, now=start + at_s), previous)
+
+    def fetched(actions: list) -> Fetch | None:
+        return next((a for a in actions if isinstance(a, Fetch)), None)
+
+    def deliver(s: Scheduler, fetch: Fetch) -> Fetch | None:
+        size = s.manifest.first("video").renditions[fetch.rendition].bandwidth_bps // 2
+        return fetched(s.on_fetch_complete(fetch.request_id, size, 0.05, 0.01))
+
+    joined = load(22.0, None)  # the ad began 2 s ago: none of it is complete
+    assert [r.bandwidth_bps for r in joined.first("video").renditions] == [b for _, b in TITLE_LADDER]
+    s = Scheduler(joined, create("rate"))
+    fetch = fetched(s.start(0.0))
+    urls = []
+    while fetch is not None:
+        urls.append(fetch.segment.url.rsplit("/", 2)[-2:])
+        fetch = deliver(s, fetch)
+    assert [u[1] for u in urls] == ["1.m4s", "2.m4s", "3.m4s", "4.m4s", "5.m4s"]  # the title, to the edge
+
+    reloaded = load(30.0, joined)
+    fetch = fetched(s.update_manifest(reloaded))
+    assert fetch is not None, "the ad's segment 1 follows the title's segment 5"
+    assert fetch.segment.url.endswith("/ad1000/1.m4s") and fetch.segment.start_s == 20.0
+    assert fetch.init is not None and fetch.init.url.endswith("/ad1000/init.mp4")
+    fetch = deliver(s, fetch)
+    assert fetch is not None and fetch.segment.url.endswith("/ad1000/2.m4s")
+    assert deliver(s, fetch) is None  # the second title period has no complete segment yet
+
+    later = load(58.0, reloaded)  # the first title and the ad have slid out of the window
+    assert [r.bandwidth_bps for r in later.first("video").renditions] == [b for _, b in TITLE_LADDER]
+    fetch = fetched(s.update_manifest(later))
+    assert fetch is not None and fetch.segment.start_s == 28.0 and fetch.segment.url.endswith("/t2000/1.m4s")
