@@ -481,7 +481,11 @@ def _joined(track: Track, periods: tuple[Period, ...], home: Period | None = Non
 
 def _partner(rendition: Rendition, track: Track) -> Rendition:
     """The rendition of ``track`` (another period's) that plays where ``rendition`` was chosen:
-    the highest whose bandwidth is not above it, or the lowest when all are."""
+    the same representation where the period has it (a live window reloaded), else the highest
+    whose bandwidth is not above it, or the lowest when all are."""
+    same = next((r for r in track.renditions if r.id == rendition.id and r.bandwidth_bps == rendition.bandwidth_bps), None)
+    if same is not None:
+        return same
     fitting = [r for r in track.renditions if r.bandwidth_bps <= rendition.bandwidth_bps]
     return fitting[-1] if fitting else track.renditions[0]
 
