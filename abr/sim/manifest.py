@@ -48,7 +48,7 @@ def _is_video(adaptation: ET.Element) -> bool:
 class _PeriodVideo:
     """One period's video ladder (ascending) and its segment sizes, ``columns[r][k]``."""
 
-    duration_s: float
+    span_s: float | None
     segment_s: float
     representations: tuple[ET.Element, ...]
     columns: tuple[list[int], ...]
@@ -56,6 +56,15 @@ class _PeriodVideo:
     @property
     def bitrates(self) -> list[int]:
         return [int(r.get("bandwidth", "0")) for r in self.representations]
+
+    @property
+    def count(self) -> int:
+        """Segments every representation has."""
+        return min(len(c) for c in self.columns)
+
+    @property
+    def duration_s(self) -> float:
+        return self.count * self.segment_s if self.span_s is None else self.span_s
 
 
 def _period_spans(periods: list[ET.Element], total_s: float, path: Path) -> list[float | None]:
@@ -126,8 +135,7 @@ def _period_video(period: ET.Element, span_s: float | None, path: Path) -> _Peri
     if not reps:
         raise VideoError(f"{path}: the video AdaptationSet has no Representation")
     columns, durations = zip(*(_column(rep, adaptation, period, span_s, path) for rep in reps))
-    count = min(len(c) for c in columns)
-    return _PeriodVideo(count * durations[0] if span_s is None else span_s, durations[0], tuple(reps), columns)
+    return _PeriodVideo(span_s, durations[0], tuple(reps), columns)
 
 
 def read_dash(path: Path) -> Video:
@@ -151,8 +159,7 @@ def read_dash(path: Path) -> Video:
     rows: list[tuple[int, ...]] = []
     for part in parts:
         picks = [max((i for i, b in enumerate(part.bitrates) if b <= rung), default=0) for rung in main.bitrates]
-        count = min(len(c) for c in part.columns)
-        rows.extend(tuple(part.columns[i][k] for i in picks) for k in range(count))
+        rows.extend(tuple(part.columns[i][k] for i in picks) for k in range(part.count))
     ladder = tuple(Rendition(int(r.get("bandwidth", "0")), int(r.get("width", "0")), int(r.get("height", "0")))
                    for r in main.representations)
     return Video(path.stem, main.segment_s, ladder, tuple(rows))
