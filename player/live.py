@@ -93,6 +93,10 @@ class LiveSession:
         """mpv's clock minus presentation time, learnt at the first frame (0 for aligned fMP4)."""
         self._stream_start = 0.0
         self._exact_target: float | None = None
+        self._loaded_entry: int | None = None
+        """mpv's playlist entry for our latest ``loadfile``: a restart counts only from this one."""
+        self._playing_entry: int | None = None
+        """The entry mpv last started; a restart belongs to it (mpv's events arrive in order)."""
         self.closed = False
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -174,6 +178,7 @@ class LiveSession:
         if "video" in urls and "audio" in urls:
             options["audio-file"] = urls["audio"]
         self._mpv.loadfile(main, **options)
+        self._loaded_entry = self._mpv.playlist[-1]["id"]  # "replace" leaves only the new entry
         self._run(self.scheduler.start(start_s) if self._seek_target_s is None else self.scheduler.seek(start_s))
 
     async def seek(self, position_s: float) -> None:
@@ -212,9 +217,14 @@ class LiveSession:
             return None
         return float(raw) - self._clock_offset
 
+    def on_file_started(self, entry: int) -> None:
+        self._playing_entry = entry
+
     def on_first_frame(self) -> None:
         if self.scheduler is None or self.closed or self.scheduler.started:
             return
+        if self._playing_entry != self._loaded_entry:
+            return  # a restart of a stream a later seek has replaced: its frame is not the target's
         raw = self._mpv.time_pos
         if self._clock_offset is None:
             if self._subtitles is not None:

@@ -85,6 +85,7 @@ class Player:
         self._closed = False
         self.mpv.observe_property("eof-reached", self._on_eof)
         self.mpv.event_callback("playback-restart")(self._on_restart)
+        self.mpv.event_callback("start-file")(self._on_start_file)
 
     # -- public API --------------------------------------------------------------------------------
 
@@ -228,6 +229,9 @@ class Player:
         session = self._session
         if session is not None and not self._closed:
             self._loop.call_soon_threadsafe(getattr(session, method), *args)
+
+    def _on_start_file(self, event: Any) -> None:
+        self._on_session("on_file_started", event.data.playlist_entry_id)
 
     def _on_restart(self, _event: Any) -> None:
         self._on_session("on_first_frame")

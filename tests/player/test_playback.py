@@ -81,6 +81,33 @@ def test_seek_lands_on_the_requested_position(catalog: CatalogClient, player: Pl
     assert [f.seek_target_s for f in first_frames] == [None, 9.5]
 
 
+def test_a_restart_from_a_stream_a_newer_seek_replaced_does_not_land_that_seek(
+    catalog: CatalogClient, player: Player
+) -> None:
+    """mpv's playback-restart names no stream: one from the stream a seek has just replaced can be
+    handled after that seek. It must not end the seek, or a UI would release its seek bar (and the
+    player report the seek time) before the sought position is on screen."""
+    info = catalog.playback(first_title(catalog))
+    first_frames: list[FirstFrame] = []
+    player.add_listener(lambda e: first_frames.append(e) if isinstance(e, FirstFrame) else None)
+    player.open(info.manifest("dash"), start_s=5.0)
+    wait_for(lambda: first_frames)
+    session = player.session
+    assert session is not None
+
+    async def seek_then_a_late_restart_of_the_old_stream() -> None:
+        await session.seek(9.5)
+        session.on_first_frame()  # as mpv delivers a restart it queued before the seek replaced it
+
+    player._call(seek_then_a_late_restart_of_the_old_stream()).result(timeout=5)
+    assert [f.seek_target_s for f in first_frames] == [None]
+    assert player.state == State.BUFFERING
+    wait_for(lambda: len(first_frames) == 2)
+    assert first_frames[1].seek_target_s == 9.5
+    assert first_frames[1].position_s == pytest.approx(9.5, abs=0.3)
+    assert player.position_s == pytest.approx(9.5, abs=0.5)
+
+
 def test_unreachable_manifest_is_a_clear_error(player: Player) -> None:
     events: list[PlayerEvent] = []
     done = threading.Event()
