@@ -21,6 +21,7 @@ from abr.sim.compare import OPTIMAL, Model, Summary, TraceResult, run, summarise
 from abr.sim.manifest import read_video
 from abr.sim.pensieve import CHUNKS, PensieveModel
 from abr.sim.plots import write_plots
+from abr.sim.session import SimulationError
 from abr.sim.traces import TraceError, read_traces
 from abr.sim.video import PENSIEVE_LADDER_BPS, PENSIEVE_SEGMENT_S, Video, VideoError
 
@@ -137,6 +138,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     args = _parser(list(models)).parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         return simulate_command(args, out, err, models)
-    except (TraceError, VideoError, ValueError) as exc:
+    except (TraceError, VideoError, ValueError, SimulationError) as exc:
         err.write(f"marquee abr: {exc}\n")
         return 2

@@ -16,15 +16,28 @@ Everything is deterministic: same inputs, same session, thousands of times faste
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
 from abr.api import Abr
+from abr.sim.session import SimulationError
 from player.events import PlayerEvent, RenditionSwitched, SegmentLoaded, StallEnded
 from player.manifest.model import Manifest
 from player.scheduler import Fetch, Scheduler, SchedulerConfig
 
 POLL_S = 0.25  # the live driver's poll interval
+_TIME_EPSILON_S = 1e-9
+"""Instants closer than this are one (well above the rounding of times up to days)."""
+
+
+_STANDSTILL_STEPS = 10_000
+"""Steps in a row without the clock moving after which a simulation is declared stuck: a few at
+one instant are normal (a completion starts the next request), thousands are a bug."""
+
+
+class SimulationStuck(SimulationError):
+    """The virtual clock stopped advancing: an error to report, not a hang."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +48,19 @@ class LinkTrace:
     mbps: tuple[float, ...]
 
     def rate_at(self, t: float) -> tuple[float, float]:
-        """(bytes per second at time ``t``, time at which that rate changes)."""
+        """(bytes per second at time ``t``, time at which that rate changes: always after ``t``).
+
+        ``t`` less whole loops can round to the loop's very end (the loop length is rarely exact in
+        binary): that instant belongs to the next loop, or the change would be ``t`` itself and
+        the simulation would stand still."""
         start, end = self.times_s[0], self.times_s[-1]
         period = end - start
         loops = math.floor((t - start) / period) if t >= start else 0
         local = t - loops * period
-        i = next((k for k in range(1, len(self.times_s)) if self.times_s[k] > local + 1e-12), len(self.times_s) - 1)
+        if local >= end - _TIME_EPSILON_S:
+            loops += 1
+            local -= period
+        i = min(max(bisect.bisect_right(self.times_s, local + _TIME_EPSILON_S), 1), len(self.times_s) - 1)
         return self.mbps[i] * 1e6 / 8, self.times_s[i] + loops * period
 
 
@@ -115,6 +135,7 @@ class Simulation:
                     transfers[action.request_id] = _Transfer(action, size, now, now + self.latency_s, float(size))
 
         start(s.start(position))
+        standstill = 0
         while now < self.max_time_s:
             if s.complete and position >= end - 1e-9:
                 break
@@ -131,6 +152,9 @@ class Simulation:
             if playing:
                 horizon = min(horizon, now + max(min(buffered_end, end) - position, 0.0))
             dt = max(horizon - now, 0.0)
+            standstill = standstill + 1 if dt == 0 else 0
+            if standstill > _STANDSTILL_STEPS:
+                raise SimulationStuck(f"the simulated clock stopped at {now:.3f} s")
             for t in active:
                 t.remaining -= share * dt
             if playing:

@@ -21,7 +21,7 @@ from abr.qoe import SessionMetrics
 from abr.registry import create
 from abr.sim.optimal import optimal
 from abr.sim.pensieve import PensieveModel
-from abr.sim.session import Session
+from abr.sim.session import Session, SimulationError
 from abr.sim.traces import Trace
 from abr.sim.video import Video
 
@@ -73,7 +73,12 @@ def _init(video: Video, model: Model) -> None:
 def _run_one(job: tuple[Trace, tuple[str, ...], bool]) -> TraceResult:
     trace, algorithms, with_optimal = job
     assert _video is not None and _model is not None, "worker not initialised"
-    sessions = {name: _model.simulate(create(name), trace, _video) for name in algorithms}
+    sessions = {}
+    for name in algorithms:
+        try:
+            sessions[name] = _model.simulate(create(name), trace, _video)
+        except SimulationError as exc:
+            raise SimulationError(f"{trace.name}, {name}, {_model.name} model: {exc}") from None
     bound = None
     if with_optimal:
         # The optimum is defined over Pensieve's chunk-level semantics, whatever the model.

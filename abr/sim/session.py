@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from abr.qoe import SessionMetrics, session_metrics
 
 
+class SimulationError(RuntimeError):
+    """A simulation model could not play a session out (a model's bug, not the input's): reported
+    naming the trace and algorithm, instead of hanging or crashing the whole comparison."""
+
+
 @dataclass(frozen=True, slots=True)
 class Chunk:
     rendition: int

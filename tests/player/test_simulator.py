@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
+from abr.api import Abr
+from abr.cli import main
 from abr.registry import create
+from abr.sim.session import Session
+from abr.sim.traces import Trace
+from abr.sim.video import Video
 from player.manifest.model import Manifest, Rendition, SegmentRef, Track
 from player.events import RenditionSwitched
-from player.simulator import LinkTrace, Simulation
+from player.simulator import LinkTrace, Simulation, SimulationStuck
+from player.sessions import PlayerModel
+from tests.abr.situations import TRACES
 from tests.player.abrs import Greedy
 
 LADDER_KBPS = (300, 750, 1200, 1850, 2850, 4300)
@@ -24,6 +34,12 @@ def manifest(segments: int = 20, audio: bool = True) -> tuple[Manifest, dict[str
         tracks.append(Track("audio", (rendition("a", 128),)))
         sizes["audio"] = [[128 * 1000 * 4 // 8] * segments]
     return Manifest("sim", "dash", segments * 4.0, tuple(tracks)), sizes
+
+
+def run_cli(*argv: str, models: dict | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["simulate", *argv], out=out, err=err, models=models or {"player": PlayerModel()})
+    return code, out.getvalue(), err.getvalue()
 
 
 def constant(mbps: float) -> LinkTrace:
@@ -63,6 +79,62 @@ def test_the_trace_loops_and_rates_change_at_their_times() -> None:
     assert link.rate_at(1.0) == (1e6, 2.0)
     assert link.rate_at(3.0) == (2e6, 4.0)
     assert link.rate_at(5.0) == (1e6, 6.0)
+
+
+def test_a_loop_whose_length_is_not_exact_in_binary_still_moves_on_at_every_loop_end() -> None:
+    times = [0.0]
+    for duration in (1.126, 10.126, 3.786, 1.279, 4.698):  # as in a 3G log; 21.015 s per loop
+        times.append(times[-1] + duration)
+    link = LinkTrace(tuple(times), (0.02,) * len(times))
+    period = times[-1]
+    # k * period less k loops rounds to the loop's end for some k (27 is one): the next change
+    # must still lie ahead, or a simulation standing at that instant never moves on.
+    assert all(link.rate_at(k * period)[1] > k * period for k in range(1, 2000))
+    m, sizes = manifest(segments=10, audio=False)  # 10 x 150 kB at 20 kbit/s: past 27 loops
+    result = Simulation(m, sizes, create("rate"), link).run()
+    assert result.played_s == pytest.approx(40.0) and result.end_s > 27 * period
+
+
+class _StandingLink(LinkTrace):
+    """A link whose rate never changes hands on: the clock cannot move past t = 1 s."""
+
+    def rate_at(self, t: float) -> tuple[float, float]:
+        return 0.0, max(t, 1.0)
+
+
+def test_a_simulation_whose_clock_stops_is_an_error_not_a_hang() -> None:
+    m, sizes = manifest(segments=2, audio=False)
+    with pytest.raises(SimulationStuck, match="stopped at 1.000 s"):
+        Simulation(m, sizes, create("rate"), _StandingLink((0.0, 5.0), (0.0, 0.0))).run()
+
+
+def test_the_player_model_plays_out_a_3g_log_that_once_stood_still_at_a_loop_end() -> None:
+    trace = TRACES / "sabre/network/3Glogs/report.2011-02-01_1000CET.json"
+    code, out, err = run_cli("--traces", str(trace), "--model", "player", "--algorithms", "rate,marquee",
+                             "--video", str(TRACES / "sabre/video/bbb.json"), "--json", "--jobs", "1")
+    assert code == 0, err
+    rows = json.loads(out)["traces"]
+    assert [r["algorithm"] for r in rows] == ["rate", "marquee"]
+    assert all(r["rebuffer_ratio"] > 0.5 for r in rows)  # 56 kbit/s on average: mostly waiting
+
+
+class _StandingModel:
+    """The player model over a link that stands still at 1 s."""
+
+    name = "standing"
+
+    def simulate(self, abr: Abr, trace: Trace, video: Video) -> Session:
+        m, sizes = manifest(segments=2, audio=False)
+        Simulation(m, sizes, abr, _StandingLink((0.0, 5.0), (0.0, 0.0))).run()
+        raise AssertionError("unreachable: the simulation stands still")
+
+
+def test_a_stuck_simulation_is_reported_naming_trace_and_algorithm_not_raised() -> None:
+    code, _, err = run_cli("--traces", str(TRACES / "pensieve_hsdpa_test/norway_bus_1"), "--model", "standing",
+                           "--algorithms", "bba", "--jobs", "1", models={"standing": _StandingModel()})
+    assert code == 2
+    assert "norway_bus_1, bba, standing model: the simulated clock stopped at 1.000 s" in err
+    assert "Traceback" not in err
 
 
 def test_same_inputs_same_session() -> None:
