@@ -25,7 +25,8 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   with any ladder, segment duration, live streams (no known end) and the real player's Context.
 
 Abandonment: a download in flight is abandoned for the highest lower rendition that would arrive
-before the buffer runs out, when the current one will not (:meth:`Marquee.abandon`).
+before the buffer runs out, when the current one will not (:meth:`Marquee.abandon`); a deep buffer
+buys time to tell a passing dip from a collapse before the bytes already fetched are thrown away.
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ class Marquee(Abr):
         terminal_value: float = 0.6,
         terminal_cap_s: float = 20.0,
         rebuffer_penalty: float = REBUFFER_PENALTY,
+        abandon_patience: float = 0.35,
     ) -> None:
-        """Defaults were tuned on ``pensieve_train`` and the Sabre network sets only."""
+        """Defaults were tuned on ``pensieve_train`` and the Sabre network sets only (abandonment,
+        which Pensieve's model lacks, in the ``player`` model)."""
         if window < 1 or horizon < 1 or buffer_step_s <= 0 or not 0 < throughput_scale <= 1:
             raise ValueError("window and horizon must be >= 1, buffer_step_s > 0, throughput_scale in (0, 1]")
         self.throughput_scale = throughput_scale
@@ -78,6 +81,7 @@ class Marquee(Abr):
         self.terminal_value = terminal_value
         self.terminal_cap_s = terminal_cap_s
         self.rebuffer_penalty = rebuffer_penalty
+        self.abandon_patience = abandon_patience
         self._samples: deque[float] = deque(maxlen=window)
         self._latencies: deque[float] = deque(maxlen=window)
         self._volatility = Ewma(volatility_half_life)
@@ -197,11 +201,14 @@ class Marquee(Abr):
 
     def abandon(self, ctx: Context, progress: Progress) -> int | None:
         """Judged once a quarter of a segment duration has passed (earlier, the time to first byte
-        dominates the rate): if the rest cannot arrive before the buffer runs out at the rate seen
-        so far, fetch the highest lower rendition that can, else the lowest."""
+        dominates the rate), and once ``abandon_patience`` times the buffer has: a mobile link's
+        second-long fades would otherwise throw away good downloads with half a minute buffered,
+        while a real collapse still leaves most of that buffer when it is acted on. Then, if the
+        rest cannot arrive before the buffer runs out at the rate seen so far, fetch the highest
+        lower rendition that can, else the lowest."""
         if progress.bytes_total is None or progress.rendition == 0:
             return None
-        if progress.elapsed_s < 0.25 * progress.segment_duration_s:
+        if progress.elapsed_s < max(0.25 * progress.segment_duration_s, self.abandon_patience * ctx.buffer_s):
             return None
         rate = progress.bytes_done / progress.elapsed_s
         if rate <= 0:

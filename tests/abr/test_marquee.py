@@ -81,7 +81,7 @@ def test_works_live_with_any_ladder_and_segment_duration():
 def test_abandons_a_download_that_would_outlast_the_buffer():
     abr = Marquee()
     ctx = context(3.0, last=5)
-    slow = Progress(rendition=5, bytes_done=100_000, bytes_total=2_150_000, elapsed_s=1.0, segment_duration_s=4.0)
+    slow = Progress(rendition=5, bytes_done=120_000, bytes_total=2_150_000, elapsed_s=1.2, segment_duration_s=4.0)
     # 100 kB/s: the rest needs 20 s; 750 kbit/s (375 kB) needs 3.75 s, 300 kbit/s (150 kB) 1.5 s
     assert abr.abandon(ctx, slow) == 0
     fine = Progress(rendition=5, bytes_done=1_500_000, bytes_total=2_150_000, elapsed_s=1.0, segment_duration_s=4.0)
@@ -92,6 +92,16 @@ def test_abandons_a_download_that_would_outlast_the_buffer():
     # 600 kB/s: the rest (1.55 MB) needs 2.6 s > 1.5 s of buffer; at the same rate a whole segment
     # at 2850 kbit/s (1.43 MB) needs 2.4 s, at 1850 (0.93 MB) 1.54 s, at 1200 (0.6 MB) 1.0 s
     assert abr.abandon(context(1.5, last=5), Progress(5, 600_000, 2_150_000, 1.0, 4.0)) == 2
+
+
+def test_a_deep_buffer_waits_out_a_fade_before_abandoning():
+    abr = Marquee()
+    deep = context(30.0, last=5)
+    # 2 s into a fade (10 kB/s): the rest would outlast even 30 s of buffer at that rate, but a
+    # second-long fade is common on mobile links and 30 s leaves time to see whether it lasts.
+    assert abr.abandon(deep, Progress(5, 20_000, 2_150_000, 2.0, 4.0)) is None
+    # Still crawling after 11 s, with 19 s left: a collapse, and the download is given up.
+    assert abr.abandon(context(19.0, last=5), Progress(5, 110_000, 2_150_000, 11.0, 4.0)) == 0
 
 
 def test_bad_options_are_refused():
