@@ -793,6 +793,11 @@ def _parse_trun(box: Box, base: int, follow_on: int, defaults: tuple[int | None,
     first_flags = r.u32("first_sample_flags") if flags & TRUN_FIRST_SAMPLE_FLAGS else None
     columns = [bit for bit in _TRUN_COLUMNS if flags & bit]
     r.need(count * len(columns) * 4, f"sample table of {count} samples")
+    if not flags & TRUN_SIZE and count * max(defaults[1] or 0, 1) > len(r.buf):
+        # Without a size column nothing in the trun bounds the count: a lying one would allocate
+        # gigabytes of sample table before any data is read.
+        raise BoxError(f"trun claims {count} samples, more than the {len(r.buf)} bytes here could hold",
+                       box.path, box.offset)
     table = np.frombuffer(r.buf, dtype=">u4", count=count * len(columns), offset=r.pos).reshape(count, len(columns))
     r.pos += table.nbytes
 

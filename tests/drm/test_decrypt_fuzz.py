@@ -23,9 +23,14 @@ def seed(request: pytest.FixtureRequest, media: Media, tmp_path_factory: pytest.
         ffmpeg("-i", media.tiny, "-c", "copy", "-encryption_scheme", "cenc-aes-ctr", "-encryption_key", KEY.hex(),
                "-encryption_kid", KID.hex(), out)
         return out.read_bytes()
+    return _fragmented(media, request.param.split("-")[0])
+
+
+def _fragmented(media: Media, scheme: str) -> bytes:
+    """The tiny fragmented file, encrypted with our own encryptor in ``scheme``."""
     data = media.tiny.read_bytes()
     moov = find(data, "moov")
-    key = (TrackKey("cenc", KID, KEY) if request.param.startswith("cenc")
+    key = (TrackKey("cenc", KID, KEY) if scheme == "cenc"
            else TrackKey("cbcs", KID, KEY, iv_size=0, constant_iv=bytes(16), crypt_byte_block=1, skip_byte_block=9))
     encryptor = Encryptor(data[: moov.end], {1: key}, iv_seed=b"fuzz")
     return encryptor.encrypted_init() + encryptor.encrypt_segment(data[moov.end :])
@@ -40,6 +45,18 @@ def _check(data: bytes) -> None:
 
 def test_seed_decrypts(seed: bytes) -> None:
     assert decrypt_file_bytes(None, seed, {KID: KEY}) != seed
+
+
+def test_a_trun_claiming_more_samples_than_the_file_holds_is_refused_before_any_table_is_built(media: Media) -> None:
+    """With no size column, nothing in a trun bounds its count: 2^27 samples once took 24 GB."""
+    data = bytearray(_fragmented(media, "cbcs"))
+    trun = find(bytes(data), "moof/traf/trun")
+    assert trun is not None
+    flags_at = trun.offset + 8
+    data[flags_at : flags_at + 4] = (0x000001).to_bytes(4, "big")  # version 0, data_offset only
+    data[flags_at + 4 : flags_at + 8] = (1 << 27).to_bytes(4, "big")  # sample_count
+    with pytest.raises(BoxError, match=f"trun claims {1 << 27} samples, more than the {len(data)} bytes"):
+        decrypt_file_bytes(None, bytes(data), {KID: KEY})
 
 
 @pytest.mark.timeout(240)
