@@ -12,8 +12,10 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   so segments of any size are predicted alike), independently per segment; recent measurements
   weigh more (``sample_half_life``), a measurement more than ``change_ratio`` away from their
   harmonic mean starts the memory afresh (the link changed: a slow past must not hold back a fast
-  present, nor a fast past hide a collapse), and all are scaled down by a margin that grows with
-  their spread (:meth:`Marquee.scale`); the controller re-plans after every download;
+  present, nor a fast past hide a collapse; a fall is believed once a second measurement confirms
+  it, or at once when its download drained the buffer, see :meth:`Marquee._note_change`), and all
+  are scaled down by a margin that grows with their spread (:meth:`Marquee.scale`); the controller
+  re-plans after every download;
 * state: buffer level on a ``buffer_step_s`` grid (capped at the scheduler's buffer target) and the
   previous rendition; value = expected QoE_lin to the end: bitrate in Mbit/s, minus 4.3 per second of
   rebuffering, minus ``switch_weight`` times each bitrate change (QoE_lin's 1 by default; a larger
@@ -40,6 +42,10 @@ from abr.api import Abr, Context, Decision, Download, Progress
 from abr.estimators import Ewma
 from abr.ladder import segment_bits
 from abr.mpc import REBUFFER_PENALTY
+
+DRAINING_SEGMENTS = 2.0
+"""A download that took longer than this many segment durations drained the buffer: a fall in
+throughput it measured is believed at once."""
 
 
 class Marquee(Abr):
@@ -87,6 +93,7 @@ class Marquee(Abr):
         self._volatility = Ewma(volatility_half_life)
         self._volatility.add(prior_volatility, prior_weight)  # as if seen a few times already
         self._last_sample: float | None = None
+        self._suspect_fall = False
 
     def on_download(self, download: Download) -> None:
         transfer_s = download.elapsed_s - download.latency_s
@@ -95,7 +102,8 @@ class Marquee(Abr):
             if self._last_sample is not None:
                 self._volatility.add(abs(math.log(sample / self._last_sample)))
             self._last_sample = sample
-            self._note_change(sample)
+            drained = download.elapsed_s > DRAINING_SEGMENTS * download.segment_duration_s
+            self._note_change(sample, drained)
             self._samples.append(sample)
             self._latencies.append(download.latency_s)
 
@@ -105,16 +113,38 @@ class Marquee(Abr):
         values = self.first_step_values(ctx)
         return Decision(int(np.argmax(values)), "plan")
 
-    def _note_change(self, sample: float) -> None:
+    def _note_change(self, sample: float, drained: bool) -> None:
         """Forget the measurements before one that lies ``change_ratio`` or more away from their
         harmonic mean: the link changed, and a slow past must not hold back a fast present, nor a
-        fast past hide a collapse."""
+        fast past hide a collapse.
+
+        A fall is only suspected at first, unless its download ``drained`` the buffer (it took
+        more than ``DRAINING_SEGMENTS`` segment durations): the measurement is remembered like any
+        other, and the memory before it is dropped only when the next one is low too. A mobile
+        link's one-off fade, absorbed by a deep buffer, would otherwise erase what the link has
+        shown for minutes and step the rendition down for nothing; a real collapse costs at most
+        one more segment, and one that drains the buffer is believed at once."""
         if self.change_ratio is None or not self._samples:
             return
         typical = len(self._samples) / sum(1.0 / s for s in self._samples)
-        if not 1.0 / self.change_ratio < sample / typical < self.change_ratio:
-            self._samples.clear()
-            self._latencies.clear()
+        if sample / typical >= self.change_ratio:
+            self._forget(keep_last=0)
+        elif sample / typical <= 1.0 / self.change_ratio:
+            if drained or self._suspect_fall:
+                self._forget(keep_last=1 if self._suspect_fall else 0)
+            else:
+                self._suspect_fall = True
+        else:
+            self._suspect_fall = False
+
+    def _forget(self, keep_last: int) -> None:
+        """Drop the remembered measurements but the last ``keep_last`` (the suspected fall that a
+        new low measurement confirms)."""
+        for memory in (self._samples, self._latencies):
+            kept = list(memory)[len(memory) - keep_last:]
+            memory.clear()
+            memory.extend(kept)
+        self._suspect_fall = False
 
     def scale(self) -> float:
         """Margin applied to the measured throughputs, from the link's volatility: the typical

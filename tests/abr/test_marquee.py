@@ -59,6 +59,28 @@ def test_a_lasting_change_of_the_link_replaces_the_memory():
     assert kept.choose(context(10.0, last=3)).rendition < 5
 
 
+def test_a_one_off_fade_is_suspected_and_a_second_low_measurement_or_a_drained_buffer_confirms_it():
+    steady = [download_at(3.5e6) for _ in range(9)]
+    situation = context(20.0, last=4)
+
+    def after(*downloads) -> Marquee:
+        abr = Marquee()
+        for download in downloads:
+            abr.on_download(download)
+        return abr
+
+    fade = after(*steady, download_at(0.8e6))  # 0.8 s of a 4 s segment's worth in 2 s: absorbed
+    assert len(fade._samples) == 10  # remembered beside minutes of 3.5 Mbit/s, not instead of them
+    confirmed = after(*steady, download_at(0.8e6), download_at(0.8e6))
+    assert list(confirmed._samples) == [pytest.approx(0.8e6)] * 2
+    drained = after(*steady, download_at(0.8e6, seconds=9.0))  # took over two segment durations
+    assert list(drained._samples) == [pytest.approx(0.8e6)]
+    assert fade.choose(situation).rendition > confirmed.choose(situation).rendition
+    assert fade.choose(situation).rendition > drained.choose(situation).rendition
+    recovered = after(*steady, download_at(0.8e6), download_at(3.5e6), download_at(0.8e6))
+    assert len(recovered._samples) == 10  # two fades with a good measurement between: still suspects
+
+
 def test_holds_the_rendition_a_noisy_link_sustains():
     # a link wavering around 3.5 Mbit/s: 2850 kbit/s holds, dropping would only cost a switch
     values = fed(*(3.7e6, 3.4e6) * 5).first_step_values(context(15.0, last=3))
