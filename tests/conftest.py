@@ -13,11 +13,19 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from app.backend import EmbeddedBackend
 from server.content import build
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property and fuzz tests draw the same examples on every run, so a red run always reproduces and
+# CI does not turn red by chance. ``HYPOTHESIS_PROFILE=explore`` draws fresh ones to look for new
+# bugs; hypothesis prints the input of any failure, to be kept as a targeted test.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(scope="session")
