@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import m3u8
+import numpy as np
 
 from abr.api import Rendition
 from abr.sim.video import Video, VideoError, read_pensieve_sizes, read_sabre_video
@@ -138,11 +139,29 @@ def _period_video(period: ET.Element, span_s: float | None, path: Path) -> _Peri
     return _PeriodVideo(span_s, durations[0], tuple(reps), columns)
 
 
+def _recut(part: _PeriodVideo, segment_s: float) -> _PeriodVideo:
+    """``part`` cut into segments of ``segment_s`` (the main period's), so that one video holds
+    every period: each rendition's bytes are spread evenly over its own segments' time and summed
+    over the new ones. Bytes are kept exactly and the period's playing time to within half a
+    segment (its last segment absorbs the remainder); only the points where the ABR decides move."""
+    own_s = part.count * part.segment_s
+    count = max(1, round(own_s / segment_s))
+    bounds = np.minimum(np.arange(count + 1) * segment_s, own_s)
+    bounds[-1] = own_s
+    own_bounds = np.arange(part.count + 1) * part.segment_s
+    columns = []
+    for column in part.columns:
+        carried = np.concatenate(([0.0], np.cumsum(column[: part.count], dtype=float)))
+        columns.append([int(size) for size in np.diff(np.round(np.interp(bounds, own_bounds, carried)))])
+    return replace(part, segment_s=segment_s, columns=tuple(columns))
+
+
 def read_dash(path: Path) -> Video:
     """A DASH MPD as one video. Several periods (pre-roll ads, chapters) play one after another, as
     the player plays them: the ladder is the longest period's (the first of equally long ones), and
     every other period fetches, for each rung, its highest representation that costs no more (its
-    lowest where all cost more)."""
+    lowest where all cost more). A period cut into other segment durations is re-cut onto the
+    longest period's (:func:`_recut`): simulators assume one segment duration."""
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -153,9 +172,8 @@ def read_dash(path: Path) -> Video:
     total_s = _iso_duration(root.get("mediaPresentationDuration", "PT0S"), path)
     parts = [_period_video(p, span, path) for p, span in zip(periods, _period_spans(periods, total_s, path))]
     main = max(parts, key=lambda part: part.duration_s)
-    if any(not math.isclose(part.segment_s, main.segment_s, rel_tol=0.02) for part in parts):
-        raise VideoError(f"{path}: periods with different segment durations "
-                         f"({sorted({round(part.segment_s, 3) for part in parts})} s) cannot be simulated as one video")
+    parts = [part if math.isclose(part.segment_s, main.segment_s, rel_tol=0.02) else _recut(part, main.segment_s)
+             for part in parts]
     rows: list[tuple[int, ...]] = []
     for part in parts:
         picks = [max((i for i, b in enumerate(part.bitrates) if b <= rung), default=0) for rung in main.bitrates]

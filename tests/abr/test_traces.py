@@ -150,15 +150,28 @@ def test_an_mpd_with_a_pre_roll_plays_its_periods_in_order_on_the_longest_period
     assert video.sizes[2] == (150_000, 400_000, 1_000_000)
 
 
-def test_an_mpd_whose_periods_cut_segments_differently_is_refused_clearly(tmp_path):
-    periods = "".join(
-        _period(name, f'duration="PT{seconds}S"',
-                f'<SegmentTemplate timescale="1" duration="{segment}" media="$Number$.m4s"/>'
-                '<Representation id="v" bandwidth="500000" width="640" height="360"/>')
-        for name, seconds, segment in (("ad", 6, 2), ("title", 60, 6)))
-    (tmp_path / "mixed.mpd").write_text(f'<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">{periods}</MPD>')
-    with pytest.raises(VideoError, match=r"mixed.mpd: periods with different segment durations \(\[2.0, 6.0\] s\)"):
-        read_video(tmp_path / "mixed.mpd")
+def test_a_period_cut_into_other_segment_durations_is_recut_onto_the_main_periods_grid(tmp_path):
+    def ad(sizes):  # 4 s segments with byte ranges
+        ranges, start = [], 0
+        for size in sizes:
+            ranges.append(f'<SegmentURL mediaRange="{start}-{start + size - 1}"/>')
+            start += size
+        return ('<Representation id="ad" bandwidth="500000" width="640" height="360">'
+                f'<SegmentList timescale="1" duration="4">{"".join(ranges)}</SegmentList></Representation>')
+    title = ('<SegmentTemplate timescale="1" duration="5" media="$Number$.m4s"/>'
+             '<Representation id="v" bandwidth="800000" width="640" height="360"/>')
+    (tmp_path / "mixed.mpd").write_text(
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'
+        + _period("ad", 'duration="PT12S"', ad([400, 800, 1200])) + _period("title", 'duration="PT60S"', title)
+        + _period("bumper", 'duration="PT4S"', ad([999])) + "</MPD>")
+    video = read_video(tmp_path / "mixed.mpd")
+    assert video.segment_duration_s == 5.0
+    # 12 s of ad in two 5 s segments, the second absorbing the rest: 0-5 s holds the first segment and
+    # a quarter of the second, evenly spread; then twelve title segments; then the 4 s bumper as one
+    assert [row[0] for row in video.sizes] == [600, 1800] + [500_000] * 12 + [999]
+
+
+def test_a_template_period_of_unknown_length_is_refused_clearly(tmp_path):
     (tmp_path / "open.mpd").write_text(
         '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'
         + _period("p0", "", '<SegmentTemplate timescale="1" duration="4" media="$Number$.m4s"/>'
