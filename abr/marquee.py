@@ -22,6 +22,9 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   weight damps switches made on noise);
 * backward induction over the remaining segments (at most ``horizon``; beyond it a buffer of up to
   ``terminal_cap_s`` is worth ``terminal_value`` per second), then the best first rendition is taken;
+  when the buffer is full (within a segment of the scheduler's target), that first download is
+  predicted from the measurements without the margin: the margin guards the buffer, a full buffer
+  guards itself for one segment, and throughput it has no room to store would be lost;
 * sizes: the real sizes of the next ``exact_sizes`` segments where the scheduler knows them, the
   nominal bitrate times the segment duration beyond (and wherever sizes are unknown), so it works
   with any ladder, segment duration, live streams (no known end) and the real player's Context.
@@ -192,7 +195,9 @@ class Marquee(Abr):
                 transition = nominal
             expected = self._expected(transition, value, rates)  # [buffer, next]
             value = (expected[:, None, :] - switch[None, :, :]).max(axis=2)  # [buffer, previous]
-        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), throughput, weights, cap, cells)
+        full = ctx.buffer_s >= cap - ctx.segment_duration_s
+        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), np.asarray(self._samples) if full else throughput,
+                                 weights, cap, cells)
         expected = self._expected(first, value, rates)[0]
         previous = ctx.last_rendition
         return expected if previous is None else expected - switch[previous]

@@ -88,6 +88,16 @@ def test_holds_the_rendition_a_noisy_link_sustains():
     assert values[3] > values[2]
 
 
+def test_a_full_buffer_takes_the_link_at_its_measured_rate_for_the_next_segment():
+    # a link wavering between 2.0 and 2.4 Mbit/s: the margin takes it at 0.84 times that, so with
+    # room in the buffer 1850 kbit/s is all it risks; with the buffer full, throughput it cannot
+    # store would be lost, and one 2850 kbit/s segment (5.2 s at 2.2 Mbit/s) costs 1.2 s of 60
+    abr = fed(*(2.0e6, 2.4e6) * 5)
+    assert abr.scale() == pytest.approx(0.84, abs=0.01)
+    assert abr.choose(context(50.0, last=3, left=40)).rendition == 3
+    assert abr.choose(context(60.0, last=3, left=40)).rendition == 4
+
+
 def test_known_segment_sizes_are_used():
     tiny = tuple((1000,) * len(PENSIEVE_LADDER) for _ in range(5))
     assert fed(*(0.5e6,) * 10).choose(context(1.0, last=5, left=4, next_sizes=tiny)).rendition == 5
