@@ -35,11 +35,16 @@ class BolaParameters:
     """``V`` and ``gamma_p`` for one ladder and buffer target, plus the score function."""
 
     def __init__(self, bitrates: tuple[int, ...], stable_buffer_s: float) -> None:
-        if len(bitrates) < 2:
-            raise ValueError("BOLA needs a ladder of at least two renditions")
+        if not bitrates:
+            raise ValueError("BOLA needs a ladder of at least one rendition")
         self.bitrates = bitrates
         self.utilities = tuple(math.log(b / bitrates[0]) + 1.0 for b in bitrates)
         buffer_time = max(stable_buffer_s, MINIMUM_BUFFER_S + MINIMUM_BUFFER_PER_LEVEL_S * len(bitrates))
+        if len(bitrates) == 1:
+            # nothing to choose between: only when to wait is left, at the buffer target
+            self.gp = 1.0
+            self.vp = buffer_time / (self.utilities[0] + self.gp)
+            return
         self.gp = (self.utilities[-1] - 1.0) / (buffer_time / MINIMUM_BUFFER_S - 1.0)
         self.vp = MINIMUM_BUFFER_S / self.gp
 

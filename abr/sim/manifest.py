@@ -56,7 +56,7 @@ class _PeriodVideo:
 
     @property
     def bitrates(self) -> list[int]:
-        return [int(r.get("bandwidth", "0")) for r in self.representations]
+        return [int(float(r.get("bandwidth", "0"))) for r in self.representations]  # checked by _period_video
 
     @property
     def count(self) -> int:
@@ -93,30 +93,49 @@ def _period_spans(periods: list[ET.Element], total_s: float, path: Path) -> list
     return spans
 
 
+def _number(element: ET.Element, name: str, default: str, path: Path, *, positive: bool = False) -> float:
+    """Attribute ``name`` of ``element`` as a number, or a VideoError that names the file, the element
+    and the attribute: a damaged manifest must not end in a traceback or a division by zero."""
+    text = element.get(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        need = "a positive number" if positive else "a non-negative number"
+        raise VideoError(f"{path}: {_local(element.tag)}@{name} is {text!r}, not {need}")
+    return value
+
+
+def _byte_count(media_range: str, path: Path) -> int:
+    """Bytes of a ``first-last`` range."""
+    match = re.fullmatch(r"\s*(\d+)-(\d+)\s*", media_range)
+    if not match or int(match[2]) < int(match[1]):
+        raise VideoError(f"{path}: SegmentURL@mediaRange is {media_range!r}, not a byte range first-last")
+    return int(match[2]) - int(match[1]) + 1
+
+
 def _column(rep: ET.Element, adaptation: ET.Element, period: ET.Element, span_s: float | None,
             path: Path) -> tuple[list[int], float]:
     """Segment sizes of one representation and its segment duration: byte ranges of a
     ``SegmentList`` where every segment has one, nominal bitrate times duration otherwise."""
-    bitrate = int(rep.get("bandwidth", "0"))
+    bitrate = _number(rep, "bandwidth", "", path, positive=True)
     segment_list = next((e for e in (_child(x, "SegmentList") for x in (rep, adaptation, period)) if e is not None), None)
     template = next((e for e in (_child(x, "SegmentTemplate") for x in (rep, adaptation, period)) if e is not None), None)
     if segment_list is not None and all(u.get("mediaRange") for u in segment_list if _local(u.tag) == "SegmentURL"):
-        segment_s = float(segment_list.get("duration", "0")) / float(segment_list.get("timescale", "1"))
-        column = []
-        for text in (u.get("mediaRange", "") for u in segment_list if _local(u.tag) == "SegmentURL"):
-            first, _, last = text.partition("-")
-            column.append(int(last) - int(first) + 1)
+        segment_s = _number(segment_list, "duration", "0", path) / _number(segment_list, "timescale", "1", path, positive=True)
+        column = [_byte_count(u.get("mediaRange", ""), path) for u in segment_list if _local(u.tag) == "SegmentURL"]
     elif template is not None and template.get("duration"):
         if span_s is None:
             raise VideoError(f"{path}: period {period.get('id', '')!r} has no duration, so its segments cannot be counted")
-        segment_s = float(template.get("duration", "0")) / float(template.get("timescale", "1"))
+        segment_s = _number(template, "duration", "0", path) / _number(template, "timescale", "1", path, positive=True)
         count = math.ceil(span_s / segment_s - 1e-9) if segment_s > 0 else 0
         column = [round(bitrate * segment_s / 8)] * count
     elif template is not None and _child(template, "SegmentTimeline") is not None:
-        timescale = float(template.get("timescale", "1"))
+        timescale = _number(template, "timescale", "1", path, positive=True)
         spans = []
-        for s in _child(template, "SegmentTimeline") or ():
-            spans.extend([float(s.get("d", "0")) / timescale] * (int(s.get("r", "0")) + 1))
+        for entry in _child(template, "SegmentTimeline") or ():
+            spans.extend([_number(entry, "d", "", path, positive=True) / timescale] * _repeats(entry, spans, span_s, timescale, path))
         segment_s = sum(spans) / len(spans) if spans else 0.0
         column = [round(bitrate * d / 8) for d in spans]
     else:
@@ -126,13 +145,25 @@ def _column(rep: ET.Element, adaptation: ET.Element, period: ET.Element, span_s:
     return column, segment_s
 
 
+def _repeats(entry: ET.Element, spans: list[float], span_s: float | None, timescale: float, path: Path) -> int:
+    """How many segments a timeline ``S`` entry stands for: ``r`` repeats after the first, and
+    ``r="-1"`` as many as fill the period (DASH's "until the next entry or the period's end")."""
+    text = entry.get("r", "0")
+    if text.strip() == "-1":
+        if span_s is None:
+            raise VideoError(f"{path}: S@r=\"-1\" in a period whose length is unknown")
+        duration_s = _number(entry, "d", "", path, positive=True) / timescale
+        return max(1, math.ceil((span_s - sum(spans)) / duration_s - 1e-9))
+    return int(_number(entry, "r", "0", path)) + 1
+
+
 def _period_video(period: ET.Element, span_s: float | None, path: Path) -> _PeriodVideo:
     adaptations = [a for a in period if _local(a.tag) == "AdaptationSet" and _is_video(a)]
     if not adaptations:
         raise VideoError(f"{path}: period {period.get('id', '')!r} has no video AdaptationSet")
     adaptation = max(adaptations, key=len)
     reps = sorted((r for r in adaptation if _local(r.tag) == "Representation"),
-                  key=lambda r: int(r.get("bandwidth", "0")))
+                  key=lambda r: _number(r, "bandwidth", "", path, positive=True))
     if not reps:
         raise VideoError(f"{path}: the video AdaptationSet has no Representation")
     columns, durations = zip(*(_column(rep, adaptation, period, span_s, path) for rep in reps))
@@ -178,18 +209,25 @@ def read_dash(path: Path) -> Video:
     for part in parts:
         picks = [max((i for i, b in enumerate(part.bitrates) if b <= rung), default=0) for rung in main.bitrates]
         rows.extend(tuple(part.columns[i][k] for i in picks) for k in range(part.count))
-    ladder = tuple(Rendition(int(r.get("bandwidth", "0")), int(r.get("width", "0")), int(r.get("height", "0")))
+    ladder = tuple(Rendition(*(int(_number(r, name, "0", path)) for name in ("bandwidth", "width", "height")))
                    for r in main.representations)
     return Video(path.stem, main.segment_s, ladder, tuple(rows))
 
 
-def read_hls(path: Path) -> Video:
+def _playlist(path: Path) -> m3u8.M3U8:
     try:
-        master = m3u8.load(str(path))
+        return m3u8.load(str(path))
     except Exception as exc:  # m3u8 raises plain exceptions of several kinds on bad input
         raise VideoError(f"{path}: unreadable playlist: {exc}") from None
+
+
+def read_hls(path: Path) -> Video:
+    master = _playlist(path)
     if not master.is_variant:
         raise VideoError(f"{path}: a master playlist with variants is needed")
+    for variant in master.playlists:
+        if not variant.stream_info.bandwidth or variant.stream_info.bandwidth <= 0:
+            raise VideoError(f"{path}: variant {variant.uri} has no positive BANDWIDTH")
     variants = sorted(master.playlists, key=lambda p: p.stream_info.bandwidth)
     columns: list[list[int]] = []
     durations: list[float] = []
@@ -198,12 +236,15 @@ def read_hls(path: Path) -> Video:
         media_path = path.parent / variant.uri
         if not media_path.is_file():
             raise VideoError(f"{path}: variant playlist {variant.uri} is not a local file")
-        media = m3u8.load(str(media_path))
+        media = _playlist(media_path)
         bitrate = variant.stream_info.bandwidth
         column = []
         for segment in media.segments:
             if segment.byterange:
-                column.append(int(segment.byterange.split("@")[0]))
+                length = segment.byterange.split("@")[0]
+                if not length.isdigit():
+                    raise VideoError(f"{media_path}: EXT-X-BYTERANGE {segment.byterange!r} is not length[@offset]")
+                column.append(int(length))
             else:
                 column.append(round(bitrate * segment.duration / 8))
         if not column:

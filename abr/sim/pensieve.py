@@ -113,7 +113,7 @@ def simulate(abr: Abr, trace: Trace, video: Video, model: PensieveModel = Pensie
     clock = TraceClock(trace)
     buffer_ms = 0.0
     wall_ms = 0.0
-    rendition = model.default_rendition
+    rendition = min(model.default_rendition, len(ladder) - 1)  # a ladder may be shorter than Pensieve's
     played: list[Chunk] = []
     for index in range(chunks):
         size = sizes[index][rendition]

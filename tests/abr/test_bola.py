@@ -19,6 +19,13 @@ def test_parameters_prefer_lowest_below_minimum_and_top_at_target():
     assert params.best(target) == len(BITRATES) - 1
 
 
+def test_a_single_rendition_ladder_leaves_only_when_to_wait():
+    params = BolaParameters((2_000_000,), stable_buffer_s=12.0)
+    assert [params.best(b) for b in (0.0, 5.0, 30.0)] == [0, 0, 0]
+    assert params.max_buffer() == pytest.approx(12.0)  # waits above the buffer target, never before
+    assert BolaE().choose(context(3.0, last=0, ladder=PENSIEVE_LADDER[:1])).rendition == 0
+
+
 def test_choice_never_falls_as_buffer_grows_and_matches_min_buffer_levels():
     params = BolaParameters(BITRATES, stable_buffer_s=12.0)
     choices = [params.best(b / 10) for b in range(0, 400)]

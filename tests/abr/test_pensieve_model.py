@@ -6,6 +6,7 @@ import pytest
 from abr.api import Abr, Context, Decision
 from abr.registry import create
 from abr.sim.manifest import read_video
+from abr.sim.optimal import optimal
 from abr.sim.pensieve import PensieveModel, simulate
 from abr.sim.traces import Trace, read_traces
 from abr.sim.video import Video
@@ -49,6 +50,14 @@ def test_download_time_is_size_over_95_percent_of_rate_plus_rtt():
     assert abr.downloads[0].throughput_bps == pytest.approx(4e6 * 8 / first.download_s)
     assert abr.contexts[0].segments_left == 8 and abr.contexts[-1].segments_left == 0
     assert abr.contexts[0].next_sizes[0] == video.sizes[1]
+
+
+def test_a_single_rendition_video_plays_with_every_algorithm_and_the_optimum():
+    video = Video.nominal("v", [1_000_000], 4.0, 10)  # Pensieve starts at rendition 1, which is not there
+    for name in ("rate", "bba", "bola", "bola-e", "dynamic", "robustmpc", "marquee"):
+        session = simulate(create(name), constant_trace(2.0), video)
+        assert [chunk.rendition for chunk in session.chunks] == [0] * 10
+    assert optimal(constant_trace(2.0), video).session.metrics().qoe_lin == pytest.approx(9.0)  # chunks 1..9
 
 
 def test_buffer_is_capped_at_60_s_with_500_ms_sleeps_that_advance_the_trace():

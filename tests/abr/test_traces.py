@@ -178,3 +178,49 @@ def test_a_template_period_of_unknown_length_is_refused_clearly(tmp_path):
                   '<Representation id="v" bandwidth="500000"/>') + "</MPD>")
     with pytest.raises(VideoError, match="period 'p0' has no duration, so its segments cannot be counted"):
         read_video(tmp_path / "open.mpd")
+
+
+@pytest.mark.parametrize(("representation", "message"), [
+    ('<Representation id="v" bandwidth="fast" width="640"><SegmentTemplate duration="4"/></Representation>',
+     "Representation@bandwidth is 'fast', not a positive number"),
+    ('<Representation id="v" bandwidth="-5" width="640"><SegmentTemplate duration="4"/></Representation>',
+     "Representation@bandwidth is '-5', not a positive number"),
+    ('<Representation id="v" bandwidth="9000" width="wide"><SegmentTemplate duration="4"/></Representation>',
+     "Representation@width is 'wide', not a non-negative number"),
+    ('<Representation id="v" bandwidth="9000" width="640"><SegmentTemplate timescale="0" duration="4"/></Representation>',
+     "SegmentTemplate@timescale is '0', not a positive number"),
+    ('<Representation id="v" bandwidth="9000" width="640"><SegmentTemplate duration="soon"/></Representation>',
+     "SegmentTemplate@duration is 'soon', not a non-negative number"),
+    ('<Representation id="v" bandwidth="9000" width="640"><SegmentList duration="4">'
+     '<SegmentURL mediaRange="100-10"/></SegmentList></Representation>',
+     "SegmentURL@mediaRange is '100-10', not a byte range first-last"),
+    ('<Representation id="v" bandwidth="9000" width="640"><SegmentTemplate><SegmentTimeline><S d="x"/>'
+     '</SegmentTimeline></SegmentTemplate></Representation>',
+     "S@d is 'x', not a positive number"),
+])
+def test_a_damaged_mpd_number_is_a_clear_error_naming_the_file_and_attribute(tmp_path, representation, message):
+    (tmp_path / "bad.mpd").write_text('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'
+                                      + _period("p", 'duration="PT20S"', representation) + "</MPD>")
+    with pytest.raises(VideoError) as error:
+        read_video(tmp_path / "bad.mpd")
+    assert str(error.value) == f"{tmp_path / 'bad.mpd'}: {message}"
+
+
+def test_a_timeline_entry_repeated_until_the_period_ends_fills_the_period(tmp_path):
+    timeline = ('<SegmentTemplate timescale="10"><SegmentTimeline><S t="0" d="20" r="1"/><S d="40" r="-1"/>'
+                '</SegmentTimeline></SegmentTemplate><Representation id="v" bandwidth="800000" width="640"/>')
+    (tmp_path / "open.mpd").write_text('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'
+                                       + _period("p", 'duration="PT20S"', timeline) + "</MPD>")
+    video = read_video(tmp_path / "open.mpd")
+    assert [row[0] for row in video.sizes] == [200_000] * 2 + [400_000] * 4  # 2 x 2 s, then 4 s to 20 s
+
+
+def test_a_damaged_hls_variant_is_a_clear_error_naming_the_playlist(tmp_path):
+    (tmp_path / "v.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n#EXT-X-BYTERANGE:lots\nv.mp4\n"
+                                     "#EXT-X-ENDLIST\n")
+    (tmp_path / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000\nv.m3u8\n")
+    with pytest.raises(VideoError, match=r"v.m3u8: EXT-X-BYTERANGE 'lots' is not length\[@offset\]"):
+        read_video(tmp_path / "master.m3u8")
+    (tmp_path / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=0,RESOLUTION=640x360\nv.m3u8\n")
+    with pytest.raises(VideoError, match="master.m3u8: variant v.m3u8 has no positive BANDWIDTH"):
+        read_video(tmp_path / "master.m3u8")
