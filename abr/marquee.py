@@ -196,8 +196,8 @@ class Marquee(Abr):
             expected = self._expected(transition, value, rates)  # [buffer, next]
             value = (expected[:, None, :] - switch[None, :, :]).max(axis=2)  # [buffer, previous]
         full = ctx.buffer_s >= cap - ctx.segment_duration_s
-        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), np.asarray(self._samples) if full else throughput,
-                                 weights, cap, cells)
+        measured = np.asarray(self._samples) if full else throughput  # see the module docstring
+        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), measured, weights, cap, cells)
         expected = self._expected(first, value, rates)[0]
         previous = ctx.last_rendition
         return expected if previous is None else expected - switch[previous]

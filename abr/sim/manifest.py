@@ -107,6 +107,11 @@ def _number(element: ET.Element, name: str, default: str, path: Path, *, positiv
     return value
 
 
+def _seconds(element: ET.Element, path: Path) -> float:
+    """A ``SegmentList``'s or ``SegmentTemplate``'s segment duration in seconds."""
+    return _number(element, "duration", "0", path) / _number(element, "timescale", "1", path, positive=True)
+
+
 def _byte_count(media_range: str, path: Path) -> int:
     """Bytes of a ``first-last`` range."""
     match = re.fullmatch(r"\s*(\d+)-(\d+)\s*", media_range)
@@ -123,19 +128,20 @@ def _column(rep: ET.Element, adaptation: ET.Element, period: ET.Element, span_s:
     segment_list = next((e for e in (_child(x, "SegmentList") for x in (rep, adaptation, period)) if e is not None), None)
     template = next((e for e in (_child(x, "SegmentTemplate") for x in (rep, adaptation, period)) if e is not None), None)
     if segment_list is not None and all(u.get("mediaRange") for u in segment_list if _local(u.tag) == "SegmentURL"):
-        segment_s = _number(segment_list, "duration", "0", path) / _number(segment_list, "timescale", "1", path, positive=True)
+        segment_s = _seconds(segment_list, path)
         column = [_byte_count(u.get("mediaRange", ""), path) for u in segment_list if _local(u.tag) == "SegmentURL"]
     elif template is not None and template.get("duration"):
         if span_s is None:
             raise VideoError(f"{path}: period {period.get('id', '')!r} has no duration, so its segments cannot be counted")
-        segment_s = _number(template, "duration", "0", path) / _number(template, "timescale", "1", path, positive=True)
+        segment_s = _seconds(template, path)
         count = math.ceil(span_s / segment_s - 1e-9) if segment_s > 0 else 0
         column = [round(bitrate * segment_s / 8)] * count
     elif template is not None and _child(template, "SegmentTimeline") is not None:
         timescale = _number(template, "timescale", "1", path, positive=True)
         spans = []
         for entry in _child(template, "SegmentTimeline") or ():
-            spans.extend([_number(entry, "d", "", path, positive=True) / timescale] * _repeats(entry, spans, span_s, timescale, path))
+            repeats = _repeats(entry, spans, span_s, timescale, path)
+            spans.extend([_number(entry, "d", "", path, positive=True) / timescale] * repeats)
         segment_s = sum(spans) / len(spans) if spans else 0.0
         column = [round(bitrate * d / 8) for d in spans]
     else:
@@ -203,8 +209,8 @@ def read_dash(path: Path) -> Video:
     total_s = _iso_duration(root.get("mediaPresentationDuration", "PT0S"), path)
     parts = [_period_video(p, span, path) for p, span in zip(periods, _period_spans(periods, total_s, path))]
     main = max(parts, key=lambda part: part.duration_s)
-    parts = [part if math.isclose(part.segment_s, main.segment_s, rel_tol=0.02) else _recut(part, main.segment_s)
-             for part in parts]
+    parts = [part if math.isclose(part.segment_s, main.segment_s, rel_tol=0.02)
+             else _recut(part, main.segment_s) for part in parts]
     rows: list[tuple[int, ...]] = []
     for part in parts:
         picks = [max((i for i, b in enumerate(part.bitrates) if b <= rung), default=0) for rung in main.bitrates]
