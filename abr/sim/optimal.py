@@ -105,7 +105,7 @@ class _Problem:
         self.seg_s = video.segment_duration_s
         self.rtt = model.rtt_ms / 1000.0
         self.cap, self.step = model.buffer_cap_ms / 1000.0, model.sleep_step_ms / 1000.0
-        self.first = min(model.default_rendition, len(video.ladder) - 1)
+        self.first = model.first_rendition(video)
         # no schedule moves more than every top segment or sleeps longer than all media plus the cap
         self.link = UnrolledTrace(trace, model.payload_share, float(self.sizes.max(axis=1).sum()),
                                   self.chunks * self.seg_s + self.cap)

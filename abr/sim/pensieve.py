@@ -55,6 +55,11 @@ class PensieveModel:
         """One session under this model (the interface every simulation model offers)."""
         return simulate(abr, trace, video, self)
 
+    def first_rendition(self, video: Video) -> int:
+        """The rendition of the first chunk, which no algorithm chooses: Pensieve's default, or the
+        top of a ladder too short to have it."""
+        return min(self.default_rendition, len(video.ladder) - 1)
+
 
 class TraceClock:
     """Position in a looping trace, advanced by transfers and sleeps as the reference does."""
@@ -113,7 +118,7 @@ def simulate(abr: Abr, trace: Trace, video: Video, model: PensieveModel = Pensie
     clock = TraceClock(trace)
     buffer_ms = 0.0
     wall_ms = 0.0
-    rendition = min(model.default_rendition, len(ladder) - 1)  # a ladder may be shorter than Pensieve's
+    rendition = model.first_rendition(video)
     played: list[Chunk] = []
     for index in range(chunks):
         size = sizes[index][rendition]
