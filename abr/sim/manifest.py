@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -47,12 +49,17 @@ def _is_video(adaptation: ET.Element) -> bool:
 
 @dataclass(frozen=True)
 class _PeriodVideo:
-    """One period's video ladder (ascending) and its segment sizes, ``columns[r][k]``."""
+    """One period's video ladder (ascending), its segment sizes, ``columns[r][k]``, and segment
+    durations (the lowest representation's; the others are cut alike)."""
 
     span_s: float | None
-    segment_s: float
+    durations: tuple[float, ...]
     representations: tuple[ET.Element, ...]
     columns: tuple[list[int], ...]
+
+    @property
+    def segment_s(self) -> float:
+        return _typical(self.durations)
 
     @property
     def bitrates(self) -> list[int]:
@@ -121,34 +128,33 @@ def _byte_count(media_range: str, path: Path) -> int:
 
 
 def _column(rep: ET.Element, adaptation: ET.Element, period: ET.Element, span_s: float | None,
-            path: Path) -> tuple[list[int], float]:
-    """Segment sizes of one representation and its segment duration: byte ranges of a
+            path: Path) -> tuple[list[int], list[float]]:
+    """Segment sizes and durations of one representation: sizes from byte ranges of a
     ``SegmentList`` where every segment has one, nominal bitrate times duration otherwise."""
     bitrate = _number(rep, "bandwidth", "", path, positive=True)
     segment_list = next((e for e in (_child(x, "SegmentList") for x in (rep, adaptation, period)) if e is not None), None)
     template = next((e for e in (_child(x, "SegmentTemplate") for x in (rep, adaptation, period)) if e is not None), None)
     if segment_list is not None and all(u.get("mediaRange") for u in segment_list if _local(u.tag) == "SegmentURL"):
-        segment_s = _seconds(segment_list, path)
         column = [_byte_count(u.get("mediaRange", ""), path) for u in segment_list if _local(u.tag) == "SegmentURL"]
+        spans = [_seconds(segment_list, path)] * len(column)
     elif template is not None and template.get("duration"):
         if span_s is None:
             raise VideoError(f"{path}: period {period.get('id', '')!r} has no duration, so its segments cannot be counted")
         segment_s = _seconds(template, path)
         count = math.ceil(span_s / segment_s - 1e-9) if segment_s > 0 else 0
-        column = [round(bitrate * segment_s / 8)] * count
+        column, spans = [round(bitrate * segment_s / 8)] * count, [segment_s] * count
     elif template is not None and _child(template, "SegmentTimeline") is not None:
         timescale = _number(template, "timescale", "1", path, positive=True)
         spans = []
         for entry in _child(template, "SegmentTimeline") or ():
             repeats = _repeats(entry, spans, span_s, timescale, path)
             spans.extend([_number(entry, "d", "", path, positive=True) / timescale] * repeats)
-        segment_s = sum(spans) / len(spans) if spans else 0.0
         column = [round(bitrate * d / 8) for d in spans]
     else:
         raise VideoError(f"{path}: representation {rep.get('id')} has no segment list or template")
-    if segment_s <= 0 or not column:
+    if not column or not all(d > 0 for d in spans):
         raise VideoError(f"{path}: representation {rep.get('id')} has no segment duration or count")
-    return column, segment_s
+    return column, spans
 
 
 def _repeats(entry: ET.Element, spans: list[float], span_s: float | None, timescale: float, path: Path) -> int:
@@ -173,32 +179,48 @@ def _period_video(period: ET.Element, span_s: float | None, path: Path) -> _Peri
     if not reps:
         raise VideoError(f"{path}: the video AdaptationSet has no Representation")
     columns, durations = zip(*(_column(rep, adaptation, period, span_s, path) for rep in reps))
-    return _PeriodVideo(span_s, durations[0], tuple(reps), columns)
+    return _PeriodVideo(span_s, tuple(durations[0]), tuple(reps), columns)
+
+
+def _typical(durations: Sequence[float]) -> float:
+    """The grid a video is cut to: the longest duration at least half the segments reach (the upper
+    median), so a short last segment or a few short ones around an ad do not set it."""
+    return float(statistics.median_high(durations))
+
+
+def _uniform(durations: Sequence[float], segment_s: float) -> bool:
+    """Whether segments of ``durations`` already are ``segment_s`` long; the last may be shorter,
+    as media rarely ends on a segment boundary."""
+    *body, last = durations
+    return all(math.isclose(d, segment_s, rel_tol=0.02) for d in body) and last <= segment_s * 1.02
+
+
+def _regrid(sizes: Sequence[int], durations: Sequence[float], segment_s: float) -> list[int]:
+    """Sizes of segments of ``durations`` re-cut into segments of ``segment_s``, because simulators
+    assume one segment duration: each segment's bytes are spread evenly over its time and summed
+    over the new ones. Bytes are kept exactly and the playing time to within half a segment (the
+    last absorbs the remainder); only the points where the ABR decides move."""
+    count = min(len(sizes), len(durations))
+    own_bounds = np.concatenate(([0.0], np.cumsum(durations[:count], dtype=float)))
+    total_s = float(own_bounds[-1])
+    bounds = np.minimum(np.arange(max(1, round(total_s / segment_s)) + 1) * segment_s, total_s)
+    bounds[-1] = total_s
+    carried = np.concatenate(([0.0], np.cumsum(sizes[:count], dtype=float)))
+    return [int(size) for size in np.diff(np.round(np.interp(bounds, own_bounds, carried)))]
 
 
 def _recut(part: _PeriodVideo, segment_s: float) -> _PeriodVideo:
-    """``part`` cut into segments of ``segment_s`` (the main period's), so that one video holds
-    every period: each rendition's bytes are spread evenly over its own segments' time and summed
-    over the new ones. Bytes are kept exactly and the period's playing time to within half a
-    segment (its last segment absorbs the remainder); only the points where the ABR decides move."""
-    own_s = part.count * part.segment_s
-    count = max(1, round(own_s / segment_s))
-    bounds = np.minimum(np.arange(count + 1) * segment_s, own_s)
-    bounds[-1] = own_s
-    own_bounds = np.arange(part.count + 1) * part.segment_s
-    columns = []
-    for column in part.columns:
-        carried = np.concatenate(([0.0], np.cumsum(column[: part.count], dtype=float)))
-        columns.append([int(size) for size in np.diff(np.round(np.interp(bounds, own_bounds, carried)))])
-    return replace(part, segment_s=segment_s, columns=tuple(columns))
+    """``part`` in segments of ``segment_s`` (see :func:`_regrid`)."""
+    columns = tuple(_regrid(column, part.durations, segment_s) for column in part.columns)
+    return replace(part, durations=(segment_s,) * len(columns[0]), columns=columns)
 
 
 def read_dash(path: Path) -> Video:
     """A DASH MPD as one video. Several periods (pre-roll ads, chapters) play one after another, as
     the player plays them: the ladder is the longest period's (the first of equally long ones), and
     every other period fetches, for each rung, its highest representation that costs no more (its
-    lowest where all cost more). A period cut into other segment durations is re-cut onto the
-    longest period's (:func:`_recut`): simulators assume one segment duration."""
+    lowest where all cost more). A period whose segments are not of the longest period's typical
+    duration is re-cut onto it (:func:`_regrid`): simulators assume one segment duration."""
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -209,8 +231,7 @@ def read_dash(path: Path) -> Video:
     total_s = _iso_duration(root.get("mediaPresentationDuration", "PT0S"), path)
     parts = [_period_video(p, span, path) for p, span in zip(periods, _period_spans(periods, total_s, path))]
     main = max(parts, key=lambda part: part.duration_s)
-    parts = [part if math.isclose(part.segment_s, main.segment_s, rel_tol=0.02)
-             else _recut(part, main.segment_s) for part in parts]
+    parts = [part if _uniform(part.durations, main.segment_s) else _recut(part, main.segment_s) for part in parts]
     rows: list[tuple[int, ...]] = []
     for part in parts:
         picks = [max((i for i, b in enumerate(part.bitrates) if b <= rung), default=0) for rung in main.bitrates]
@@ -224,10 +245,12 @@ def _playlist(path: Path) -> m3u8.M3U8:
     try:
         return m3u8.load(str(path))
     except Exception as exc:  # m3u8 raises plain exceptions of several kinds on bad input
-        raise VideoError(f"{path}: unreadable playlist: {exc}") from None
+        raise VideoError(f"{path}: unreadable playlist ({type(exc).__name__}: {exc})") from None
 
 
 def read_hls(path: Path) -> Video:
+    """A master playlist and its local variant playlists as one video; segments of unequal
+    ``EXTINF`` are re-cut onto the typical duration (:func:`_regrid`)."""
     master = _playlist(path)
     if not master.is_variant:
         raise VideoError(f"{path}: a master playlist with variants is needed")
@@ -236,7 +259,7 @@ def read_hls(path: Path) -> Video:
             raise VideoError(f"{path}: variant {variant.uri} has no positive BANDWIDTH")
     variants = sorted(master.playlists, key=lambda p: p.stream_info.bandwidth)
     columns: list[list[int]] = []
-    durations: list[float] = []
+    durations: list[list[float]] = []
     ladder = []
     for variant in variants:
         media_path = path.parent / variant.uri
@@ -246,6 +269,8 @@ def read_hls(path: Path) -> Video:
         bitrate = variant.stream_info.bandwidth
         column = []
         for segment in media.segments:
+            if not segment.duration or segment.duration <= 0:
+                raise VideoError(f"{media_path}: EXTINF {segment.duration!r} of {segment.uri} is not a positive duration")
             if segment.byterange:
                 length = segment.byterange.split("@")[0]
                 if not length.isdigit():
@@ -256,11 +281,14 @@ def read_hls(path: Path) -> Video:
         if not column:
             raise VideoError(f"{media_path}: no segments")
         columns.append(column)
-        durations.append(sum(s.duration for s in media.segments) / len(media.segments))
+        durations.append([s.duration for s in media.segments])
         width, height = variant.stream_info.resolution or (0, 0)
         ladder.append(Rendition(bitrate, width, height))
+    segment_s = _typical(durations[0])
+    columns = [column if _uniform(spans, segment_s) else _regrid(column, spans, segment_s)
+               for column, spans in zip(columns, durations)]
     count = min(len(c) for c in columns)
-    return Video(path.stem, durations[0], tuple(ladder), tuple(tuple(c[k] for c in columns) for k in range(count)))
+    return Video(path.stem, segment_s, tuple(ladder), tuple(tuple(c[k] for c in columns) for k in range(count)))
 
 
 def read_video(spec: str | Path) -> Video:

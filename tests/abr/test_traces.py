@@ -212,7 +212,8 @@ def test_a_timeline_entry_repeated_until_the_period_ends_fills_the_period(tmp_pa
     (tmp_path / "open.mpd").write_text('<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'
                                        + _period("p", 'duration="PT20S"', timeline) + "</MPD>")
     video = read_video(tmp_path / "open.mpd")
-    assert [row[0] for row in video.sizes] == [200_000] * 2 + [400_000] * 4  # 2 x 2 s, then 4 s to 20 s
+    assert video.segment_duration_s == 4.0  # 2 x 2 s, then 4 s to 20 s: the two short ones make one
+    assert [row[0] for row in video.sizes] == [400_000] * 5
 
 
 def test_a_damaged_hls_variant_is_a_clear_error_naming_the_playlist(tmp_path):
@@ -224,3 +225,17 @@ def test_a_damaged_hls_variant_is_a_clear_error_naming_the_playlist(tmp_path):
     (tmp_path / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=0,RESOLUTION=640x360\nv.m3u8\n")
     with pytest.raises(VideoError, match="master.m3u8: variant v.m3u8 has no positive BANDWIDTH"):
         read_video(tmp_path / "master.m3u8")
+
+
+def test_hls_segments_of_varying_duration_are_recut_onto_the_typical_one(tmp_path):
+    durations, sizes = (6, 6, 3, 3, 6, 2), (600, 600, 300, 450, 600, 100)
+    for name, factor in (("low", 1), ("high", 2)):
+        (tmp_path / f"{name}.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:6\n" + "".join(
+            f"#EXTINF:{d}.0,\n#EXT-X-BYTERANGE:{size * factor}\n{name}.mp4\n" for d, size in zip(durations, sizes))
+            + "#EXT-X-ENDLIST\n")
+    (tmp_path / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nlow.m3u8\n"
+                                          "#EXT-X-STREAM-INF:BANDWIDTH=2000\nhigh.m3u8\n")
+    video = read_video(tmp_path / "master.m3u8")
+    assert video.segment_duration_s == 6.0
+    # 26 s in 6 s segments: the two 3 s ones make one, and the last 2 s joins the segment before
+    assert video.sizes == ((600, 1200), (600, 1200), (750, 1500), (700, 1400))
