@@ -270,7 +270,8 @@ def read_hls(path: Path) -> Video:
         column = []
         for segment in media.segments:
             if not segment.duration or segment.duration <= 0:
-                raise VideoError(f"{media_path}: EXTINF {segment.duration!r} of {segment.uri} is not a positive duration")
+                raise VideoError(f"{media_path}: EXTINF {segment.duration!r} of {segment.uri} "
+                                 "is not a positive duration")
             if segment.byterange:
                 length = segment.byterange.split("@")[0]
                 if not length.isdigit():
