@@ -72,7 +72,7 @@ class _PeriodVideo:
 
     @property
     def duration_s(self) -> float:
-        return self.count * self.segment_s if self.span_s is None else self.span_s
+        return sum(self.durations[: self.count]) if self.span_s is None else self.span_s
 
 
 def _period_spans(periods: list[ET.Element], total_s: float, path: Path) -> list[float | None]:
