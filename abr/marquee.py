@@ -14,8 +14,8 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   harmonic mean starts the memory afresh (the link changed: a slow past must not hold back a fast
   present, nor a fast past hide a collapse; a fall is believed once a second measurement confirms
   it, or at once when its download drained the buffer, see :meth:`Marquee._note_change`), and all
-  are scaled down by a margin that grows with their spread (:meth:`Marquee.scale`); the controller
-  re-plans after every download;
+  are scaled down by a margin that grows with their spread (:meth:`Marquee.scale`), counted only
+  up to the top rung's bitrate; the controller re-plans after every download;
 * state: buffer level on a ``buffer_step_s`` grid (capped at the scheduler's buffer target) and the
   previous rendition; value = expected QoE_lin to the end: bitrate in Mbit/s, minus 4.3 per second of
   rebuffering, minus ``switch_weight`` times each bitrate change (QoE_lin's 1 by default; a larger
@@ -73,11 +73,14 @@ class Marquee(Abr):
         terminal_cap_s: float = 20.0,
         rebuffer_penalty: float = REBUFFER_PENALTY,
         abandon_patience: float = 0.35,
+        volatility_ceiling: float | None = 1.0,
     ) -> None:
         """Defaults were tuned on ``pensieve_train`` and the Sabre network sets only (abandonment,
         which Pensieve's model lacks, in the ``player`` model)."""
         if window < 1 or horizon < 1 or buffer_step_s <= 0 or not 0 < throughput_scale <= 1:
             raise ValueError("window and horizon must be >= 1, buffer_step_s > 0, throughput_scale in (0, 1]")
+        if volatility_ceiling is not None and volatility_ceiling <= 0:
+            raise ValueError("volatility_ceiling must be > 0 (or None to count every change)")
         self.throughput_scale = throughput_scale
         self.variability_margin = variability_margin
         self.min_scale = min_scale
@@ -91,6 +94,8 @@ class Marquee(Abr):
         self.terminal_cap_s = terminal_cap_s
         self.rebuffer_penalty = rebuffer_penalty
         self.abandon_patience = abandon_patience
+        self.volatility_ceiling = volatility_ceiling
+        self._ceiling_bps = math.inf  # until a choice names the ladder
         self._samples: deque[float] = deque(maxlen=window)
         self._latencies: deque[float] = deque(maxlen=window)
         self._volatility = Ewma(volatility_half_life)
@@ -103,7 +108,8 @@ class Marquee(Abr):
         if download.size_bytes > 0 and transfer_s > 0:
             sample = download.size_bytes * 8 / transfer_s
             if self._last_sample is not None:
-                self._volatility.add(abs(math.log(sample / self._last_sample)))
+                usable = min(sample, self._ceiling_bps) / min(self._last_sample, self._ceiling_bps)
+                self._volatility.add(abs(math.log(usable)))
             self._last_sample = sample
             drained = download.elapsed_s > DRAINING_SEGMENTS * download.segment_duration_s
             self._note_change(sample, drained)
@@ -111,6 +117,8 @@ class Marquee(Abr):
             self._latencies.append(download.latency_s)
 
     def choose(self, ctx: Context) -> Decision:
+        if self.volatility_ceiling is not None:
+            self._ceiling_bps = self.volatility_ceiling * ctx.ladder[-1].bitrate_bps
         if not self._samples:
             return Decision(0, "startup")
         values = self.first_step_values(ctx)
@@ -154,7 +162,12 @@ class Marquee(Abr):
         size of the change between consecutive measurements (|log ratio|, averaged over the
         session with a ``volatility_half_life`` in downloads, starting from ``prior_volatility``
         as if seen ``prior_weight`` times). A steady link is taken at its word;
-        a jittery one, whose drops persist longer than independent draws suggest, is discounted."""
+        a jittery one, whose drops persist longer than independent draws suggest, is discounted.
+
+        Measurements are clipped at ``volatility_ceiling`` times the top rung's bitrate (the ladder
+        of the latest choice) before their changes are counted: a 15-30 Mbit/s link's wavering
+        puts no rendition of a 6 Mbit/s ladder at risk, and counted in full it would leave a wide
+        margin behind for minutes, so that the next slow spell was taken at far below its rate."""
         volatility = self._volatility.estimate()
         assert volatility is not None, "seeded with the prior"
         return min(self.throughput_scale, max(self.min_scale, 1.0 - self.variability_margin * volatility))

@@ -98,6 +98,24 @@ def test_a_full_buffer_takes_the_link_at_its_measured_rate_for_the_next_segment(
     assert abr.choose(context(60.0, last=3, left=40)).rendition == 4
 
 
+def test_jitter_above_the_top_rung_leaves_no_margin_behind_for_the_next_slow_spell():
+    # A 15-30 Mbit/s link wavers by a factor of two between measurements, yet every measurement
+    # carries the top rung (4.3 Mbit/s) twice over: the wavering puts no rendition at risk.
+    def after_a_fast_jittery_spell(**options) -> Marquee:
+        abr = Marquee(**options)
+        abr.choose(context(0.0, last=None, startup=True))  # names the ladder
+        for rate in (15e6, 30e6) * 10 + (3.2e6,) * 4:
+            abr.on_download(download_at(rate))
+        return abr
+
+    clipped, counted = after_a_fast_jittery_spell(), after_a_fast_jittery_spell(volatility_ceiling=None)
+    assert clipped.scale() > 0.95  # only the fall to 3.2 Mbit/s (from 4.3, not from 30) counted
+    assert counted.scale() == pytest.approx(0.5)  # the floor
+    # the slow spell that follows is taken at nearly its rate: 2850 kbit/s, not 1850
+    assert clipped.choose(context(20.0, last=3, left=40)).rendition == 4
+    assert counted.choose(context(20.0, last=3, left=40)).rendition == 3
+
+
 def test_known_segment_sizes_are_used():
     tiny = tuple((1000,) * len(PENSIEVE_LADDER) for _ in range(5))
     assert fed(*(0.5e6,) * 10).choose(context(1.0, last=5, left=4, next_sizes=tiny)).rendition == 5
@@ -139,3 +157,5 @@ def test_a_deep_buffer_waits_out_a_fade_before_abandoning():
 def test_bad_options_are_refused():
     with pytest.raises(ValueError):
         Marquee(throughput_scale=1.5)
+    with pytest.raises(ValueError):
+        Marquee(volatility_ceiling=0.0)
