@@ -244,6 +244,8 @@ def read_dash(path: Path) -> Video:
 def _playlist(path: Path) -> m3u8.M3U8:
     try:
         return m3u8.load(str(path))
+    except KeyError as exc:  # m3u8 indexes a tag's attributes without checking them
+        raise VideoError(f"{path}: a tag lacks its {str(exc.args[0]).upper()} attribute") from None
     except Exception as exc:  # m3u8 raises plain exceptions of several kinds on bad input
         raise VideoError(f"{path}: unreadable playlist ({type(exc).__name__}: {exc})") from None
 

@@ -225,6 +225,9 @@ def test_a_damaged_hls_variant_is_a_clear_error_naming_the_playlist(tmp_path):
     (tmp_path / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=0,RESOLUTION=640x360\nv.m3u8\n")
     with pytest.raises(VideoError, match="master.m3u8: variant v.m3u8 has no positive BANDWIDTH"):
         read_video(tmp_path / "master.m3u8")
+    (tmp_path / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:RESOLUTION=640x360\nv.m3u8\n")
+    with pytest.raises(VideoError, match="master.m3u8: a tag lacks its BANDWIDTH attribute"):
+        read_video(tmp_path / "master.m3u8")
 
 
 def test_hls_segments_of_varying_duration_are_recut_onto_the_typical_one(tmp_path):
