@@ -44,6 +44,9 @@ def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
     sim.add_argument("--plots", metavar="DIR", help="write PNG plots into DIR")
     sim.add_argument("--starts", type=int, default=1, metavar="N",
                      help="play each trace from N evenly spaced points of its loop (default 1: its beginning)")
+    sim.add_argument("--scale", type=float, default=1.0, metavar="F",
+                     help="multiply every trace's throughput by F (default 1): does a ranking hold on a "
+                          "network F times as fast?")
     sim.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     return parser
 
@@ -107,7 +110,7 @@ def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models:
     traces = read_traces(args.traces)
     if not traces:
         raise TraceError(f"{' '.join(args.traces)}:0: no trace files found")
-    traces = [start for trace in traces for start in trace.start_points(args.starts)]
+    traces = [start.scaled(args.scale) for trace in traces for start in trace.start_points(args.starts)]
     if args.video:
         video = read_video(args.video)
     else:

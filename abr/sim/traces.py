@@ -74,6 +74,17 @@ class Trace:
         offset = self.times_s[interval] - self.times_s[0]
         return Trace(f"{self.name}@{offset:g}s", tuple(times), (rates[0], *rates), self.latency_s)
 
+    def scaled(self, factor: float) -> Trace:
+        """The same trace with every throughput multiplied by ``factor`` (latency kept): the network
+        as if it were ``factor`` times as fast, to see whether a ranking of algorithms holds beyond
+        the speeds that were recorded."""
+        if not (factor > 0 and math.isfinite(factor)):
+            raise ValueError(f"a throughput scale must be a positive number, got {factor}")
+        if factor == 1:
+            return self
+        return Trace(f"{self.name}x{factor:g}", self.times_s, tuple(rate * factor for rate in self.mbps),
+                     self.latency_s)
+
     def start_points(self, count: int) -> list[Trace]:
         """The trace entered at ``count`` evenly spaced intervals of its loop (the first one at its
         beginning). One outage that happens to meet a large segment can decide a comparison on

@@ -67,3 +67,17 @@ def test_each_trace_from_several_starting_points():
     assert len({r["qoe_lin"] for r in rows}) > 1  # the same trace met at other moments plays differently
     code, _, err = run("simulate", "--traces", str(HSDPA / "norway_ferry_2"), "--starts", "0")
     assert code == 2 and "at least 1" in err
+
+
+def test_traces_scaled_to_a_slower_network_lower_every_algorithm():
+    args = ("simulate", "--traces", str(HSDPA / "norway_bus_10"), "--video", VIDEO, "--algorithms",
+            "rate,marquee", "--json")
+    code, out, _ = run(*args)
+    code_half, out_half, _ = run(*args, "--scale", "0.5")
+    assert code == code_half == 0
+    full, half = json.loads(out), json.loads(out_half)
+    assert [r["trace"] for r in half["traces"]] == ["norway_bus_10x0.5"] * 2
+    for name in ("rate", "marquee"):
+        assert half["summary"][name]["bitrate_kbps_mean"] < full["summary"][name]["bitrate_kbps_mean"]
+    code, _, err = run("simulate", "--traces", str(HSDPA / "norway_bus_10"), "--scale", "0")
+    assert code == 2 and "positive number" in err

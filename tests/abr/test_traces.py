@@ -112,6 +112,18 @@ def test_a_trace_entered_later_keeps_its_loop():
     assert trace.starting_at(0) is trace
 
 
+def test_a_scaled_trace_is_the_same_network_so_many_times_as_fast():
+    trace = read_trace(TRACES / "sabre" / "network" / "network_example.json")
+    half = trace.scaled(0.5)
+    assert half.mean_mbps() == pytest.approx(trace.mean_mbps() / 2)
+    assert half.times_s == trace.times_s and half.latency_s == trace.latency_s
+    assert half.name == "network_example.jsonx0.5"
+    assert trace.scaled(1) is trace
+    for factor in (0, -2, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="positive number"):
+            trace.scaled(factor)
+
+
 def test_start_points_are_spread_over_the_loop():
     trace = read_trace(TRACES / "pensieve_hsdpa_test" / "norway_bus_10")
     starts = trace.start_points(4)
