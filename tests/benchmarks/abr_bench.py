@@ -6,6 +6,9 @@ minutes" figure), then the offline optimum (its achieved schedule and its upper 
 costs about a second of CPU per trace, so on the two 1000-trace Sabre sets it runs on every 10th
 trace and the share of the optimum is taken on that same subset.
 
+Then a check that the ranking generalises beyond the recorded speeds: each set with every
+throughput scaled (``--scale`` of ``marquee abr simulate``), one line per case with the ranking.
+
 Last, the ``player`` model (the live scheduler: video and audio sharing the link, latency,
 abandonment) with Sabre's Big Buck Bunny ladder (10 rungs, 3 s segments) on the sets whose traces
 differ most, to keep the real player's path honest as well.
@@ -21,8 +24,9 @@ import numpy as np
 
 from abr.cli import format_table
 from abr.registry import NAMES
-from abr.sim.compare import OPTIMAL, run, summarise
+from abr.sim.compare import OPTIMAL, Model, run, summarise
 from abr.sim.manifest import read_video
+from abr.sim.pensieve import PensieveModel
 from abr.sim.traces import read_traces
 from player.sessions import PlayerModel
 
@@ -31,6 +35,12 @@ SETS = ("pensieve_hsdpa_test", "fcc_test_genet", "pensieve_train", "sabre/networ
         "sabre/network/4Glogs", "sabre/network/sd_fs", "sabre/network/hd_fs")
 OPTIMUM_STRIDE = {"sabre/network/sd_fs": 10, "sabre/network/hd_fs": 10}
 TARGETS = {"pensieve_hsdpa_test": 46.0, "fcc_test_genet": 53.0}
+SCALED = (("pensieve_hsdpa_test", 0.5, 1), ("pensieve_hsdpa_test", 2.0, 1), ("fcc_test_genet", 0.5, 1),
+          ("fcc_test_genet", 2.0, 1), ("sabre/network/3Glogs", 2.0, 1), ("sabre/network/4Glogs", 0.05, 1),
+          ("sabre/network/sd_fs", 0.5, 10), ("sabre/network/hd_fs", 0.15, 10))
+"""(set, throughput factor, every n-th trace) for the generalisation check."""
+PLAYER_MODEL_SCALED = (("pensieve_hsdpa_test", 0.5, 2), ("sabre/network/sd_fs", 0.3, 20),
+                       ("sabre/network/hd_fs", 0.15, 20))
 PLAYER_MODEL_SETS = ("pensieve_hsdpa_test", "fcc_test_genet", "sabre/network/3Glogs", "sabre/network/4Glogs")
 
 
@@ -75,6 +85,16 @@ def bench_starts(name: str, video, starts: int = 4) -> str:
             f"{summary['robustmpc'].qoe_lin_mean:.2f}, marquee {summary['marquee'].qoe_lin_mean:.2f}")
 
 
+def bench_scaled(name: str, factor: float, stride: int, video, model: Model = PensieveModel()) -> str:
+    """One line: every algorithm's mean QoE_lin on ``name`` with throughput times ``factor``."""
+    traces = [t.scaled(factor) for t in read_traces([TRACES / name])[::stride]]
+    summary = summarise(run(traces, video, NAMES, model=model), NAMES)
+    ranked = sorted(NAMES, key=lambda a: summary[a].qoe_lin_mean, reverse=True)
+    other = next(a for a in ranked if a != "marquee")
+    return (f"{name} x{factor:g} ({len(traces)} traces): marquee ranks {ranked.index('marquee') + 1} of "
+            f"{len(NAMES)}, {summary['marquee'].qoe_lin_mean:.2f} vs {other} {summary[other].qoe_lin_mean:.2f}")
+
+
 def bench_player_model(name: str, video) -> list[str]:
     traces = read_traces([TRACES / name])
     started = time.perf_counter()
@@ -96,11 +116,19 @@ def main() -> None:
     for name in ("pensieve_train", "sabre/network/3Glogs", "pensieve_hsdpa_test", "fcc_test_genet"):
         print(bench_starts(name, video), flush=True)
     print(flush=True)
+    print("--- scaled networks, pensieve model ---", flush=True)
+    for name, factor, stride in SCALED:
+        print(bench_scaled(name, factor, stride, video), flush=True)
+    print(flush=True)
     bbb = read_video(TRACES / "sabre" / "video" / "bbb.json")
     for name in PLAYER_MODEL_SETS:
         for line in bench_player_model(name, bbb):
             print(line, flush=True)
         print(flush=True)
+    print(f"--- scaled networks, player model, {bbb.name} ---", flush=True)
+    for name, factor, stride in PLAYER_MODEL_SCALED:
+        print(bench_scaled(name, factor, stride, bbb, PlayerModel()), flush=True)
+    print(flush=True)
     print(f"total wall time {time.perf_counter() - started:.1f} s on {os.cpu_count()} cores", flush=True)
 
 
