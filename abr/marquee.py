@@ -117,8 +117,9 @@ class Marquee(Abr):
             self._latencies.append(download.latency_s)
 
     def choose(self, ctx: Context) -> Decision:
-        if self.volatility_ceiling is not None:
-            self._ceiling_bps = self.volatility_ceiling * ctx.ladder[-1].bitrate_bps
+        top_bps = ctx.ladder[-1].bitrate_bps
+        if self.volatility_ceiling is not None and top_bps > 0:  # 0: a playlist that states no bitrate
+            self._ceiling_bps = self.volatility_ceiling * top_bps
         if not self._samples:
             return Decision(0, "startup")
         values = self.first_step_values(ctx)

@@ -128,6 +128,18 @@ def test_works_live_with_any_ladder_and_segment_duration():
     assert decision.rendition in (6, 7)  # 2056 or 2962 kbit/s on a 4 Mbit/s link
 
 
+def test_a_playlist_that_states_no_bitrate_still_has_its_jitter_counted():
+    # a live media playlist without a master: one rendition whose bitrate is unknown (0)
+    unknown = (Rendition(0),)
+    abr = Marquee()
+    situation = context(6.0, last=0, left=None, ladder=unknown, duration_s=2.0, target_s=30.0)
+    assert abr.choose(situation).rendition == 0
+    for rate in (2e6, 4e6) * 5:
+        abr.on_download(download_at(rate, rendition=0, duration_s=2.0))
+    assert abr.choose(situation).rendition == 0
+    assert abr.scale() < 0.7  # |log 2| between every pair, no ceiling to clip it at
+
+
 def test_abandons_a_download_that_would_outlast_the_buffer():
     abr = Marquee()
     ctx = context(3.0, last=5)
