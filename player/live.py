@@ -8,6 +8,7 @@ those queues (the stream callback) or post notifications back with ``call_soon_t
 from __future__ import annotations
 
 import asyncio
+import logging
 import posixpath
 import time
 from urllib.parse import urlsplit
@@ -41,6 +42,8 @@ from player.scheduler import Action, Fetch, Scheduler, SchedulerConfig, TrackCom
 from player.subtitles import SubtitleError, parse_text_mp4, parse_webvtt, to_webvtt
 from player.tracks import OFF, TrackPreferences, choose_audio, choose_subtitles, languages
 from player.sink import ByteQueue, StreamRegistry
+
+log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 0.25
 STATS_EVERY = 4  # polls: once a second
@@ -316,7 +319,18 @@ class LiveSession:
     def _spawn(self, coro: object) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        """A task that raised what no handler expected (a fault in the ABR, say) ends playback
+        with an error: left alone, its exception would be dropped and playback would wait forever
+        for a segment that never comes."""
+        self._tasks.discard(task)
+        if self.closed or task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        log.error("playback task failed", exc_info=error)
+        self._fail("internal", f"the player failed: {type(error).__name__}: {error}")
 
     # -- actions ---------------------------------------------------------------------------------
 

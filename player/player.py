@@ -18,6 +18,7 @@ from typing import Any
 
 import mpv
 
+from abr.api import Abr
 from abr.registry import create as create_abr
 from player.events import DecodeError, PlayerError, PlayerEvent, State, StateChanged
 from player.cmcd import CmcdConfig
@@ -41,6 +42,8 @@ class Player:
 
     ``video_output`` is ``"null"`` for headless playback and ``"libmpv"`` when a front end draws
     the picture with mpv's render API (it then creates the render context on :attr:`mpv`).
+    ``abr`` names an algorithm of :mod:`abr.registry`, or is a factory of a custom :class:`Abr`
+    (one instance per presentation: an algorithm keeps what it measured of the link).
     """
 
     def __init__(
@@ -48,7 +51,7 @@ class Player:
         *,
         video_output: str = "null",
         audio_output: str | None = None,
-        abr: str = "marquee",
+        abr: str | Callable[[], Abr] = "marquee",
         config: SchedulerConfig | None = None,
         mpv_options: dict[str, Any] | None = None,
     ) -> None:
@@ -72,7 +75,7 @@ class Player:
         options.update(mpv_options or {})
         self.mpv = mpv.MPV(log_handler=self._on_mpv_log, loglevel="warn", **options)
         self._streams = StreamRegistry(self.mpv)
-        self._abr_name = abr
+        self._make_abr: Callable[[], Abr] = partial(create_abr, abr) if isinstance(abr, str) else abr
         self._config = config or SchedulerConfig()
         self._listeners: list[Listener] = []
         self._state = State.IDLE
@@ -196,7 +199,7 @@ class Player:
             keys=KeyStore(self._fetcher, keys=keys, license=license),
             cmcd_config=cmcd,
             preferences=preferences,
-            abr=create_abr(self._abr_name),
+            abr=self._make_abr(),
             config=self._config,
             emit=partial(self._emit, session_id=cmcd.session_id),
             set_state=partial(self._set_state, session_id=cmcd.session_id),

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from abr.api import Abr
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
 from player import Player
@@ -22,10 +23,11 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def play_to_end(url: str, *, speed: float = 4, timeout: float = 60, **open_options: Any) -> PlaybackReport:
+def play_to_end(url: str, *, speed: float = 4, timeout: float = 60, abr: str | Callable[[], Abr] = "marquee",
+                **open_options: Any) -> PlaybackReport:
     """Play ``url`` headless, ``speed`` times faster than real time, until it ends or fails."""
     report = PlaybackReport()
-    player = Player(audio_output="null", mpv_options={"speed": speed})
+    player = Player(audio_output="null", abr=abr, mpv_options={"speed": speed})
     player.add_listener(report)
     try:
         player.open(url, **open_options)

@@ -3,7 +3,7 @@ interface, with decisions simple enough to predict)."""
 
 from __future__ import annotations
 
-from abr.api import Abr, Context, Decision, Progress
+from abr.api import Abr, Context, Decision, Download, Progress
 
 
 class Greedy(Abr):
@@ -19,3 +19,22 @@ class Greedy(Abr):
             return None
         expected_s = progress.segment_duration_s * progress.bytes_done / progress.bytes_total
         return 0 if progress.elapsed_s > expected_s else None
+
+
+class Faulty(Abr):
+    """The lowest rendition, until the ``fail_after``-th measurement, which it cannot digest: a bug
+    in an algorithm, as the player meets it."""
+
+    name = "faulty"
+
+    def __init__(self, fail_after: int = 3) -> None:
+        self.fail_after = fail_after
+        self.measured = 0
+
+    def on_download(self, download: Download) -> None:
+        self.measured += 1
+        if self.measured >= self.fail_after:
+            raise ZeroDivisionError("float division by zero")
+
+    def choose(self, ctx: Context) -> Decision:
+        return Decision(0, "lowest")

@@ -10,6 +10,7 @@ import pytest
 
 from app.catalog import CatalogClient
 from app.report import PlaybackReport
+from tests.player.abrs import Faulty
 from tests.playing import play_to_end
 
 Faults = Callable[[list[dict[str, Any]]], None]
@@ -62,3 +63,10 @@ def test_audio_that_cannot_be_fetched_stops_with_a_clear_error(title: tuple[str,
     report = play(url)
     assert not report.ended and report.fatal_error
     assert report.errors[-1].startswith("network:") and "audio" in report.errors[-1] and "503" in report.errors[-1]
+
+
+def test_a_fault_in_the_abr_stops_playback_with_a_clear_error_instead_of_a_hang(title: tuple[str, str]) -> None:
+    url, _ = title
+    report = play_to_end(url, speed=2, timeout=30, abr=Faulty)
+    assert not report.ended and report.fatal_error
+    assert report.errors[-1] == "internal: the player failed: ZeroDivisionError: float division by zero"
