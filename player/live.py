@@ -326,9 +326,9 @@ class LiveSession:
         with an error: left alone, its exception would be dropped and playback would wait forever
         for a segment that never comes."""
         self._tasks.discard(task)
-        if self.closed or task.cancelled() or task.exception() is None:
+        error = None if task.cancelled() else task.exception()
+        if error is None or self.closed:
             return
-        error = task.exception()
         log.error("playback task failed", exc_info=error)
         self._fail("internal", f"the player failed: {type(error).__name__}: {error}")
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from abr.cli import format_table
 from abr.registry import NAMES
-from abr.sim.compare import OPTIMAL, Model, run, summarise
+from abr.sim.compare import OPTIMAL, Model, Summary, run, summarise
 from abr.sim.manifest import read_video
 from abr.sim.pensieve import PensieveModel
 from abr.sim.traces import read_traces
@@ -85,11 +85,16 @@ def bench_starts(name: str, video, starts: int = 4) -> str:
             f"{summary['robustmpc'].qoe_lin_mean:.2f}, marquee {summary['marquee'].qoe_lin_mean:.2f}")
 
 
+def _ranked(summary: dict[str, Summary]) -> list[str]:
+    """Algorithm names, best mean QoE_lin first."""
+    return sorted(NAMES, key=lambda a: summary[a].qoe_lin_mean, reverse=True)
+
+
 def bench_scaled(name: str, factor: float, stride: int, video, model: Model = PensieveModel()) -> str:
     """One line: every algorithm's mean QoE_lin on ``name`` with throughput times ``factor``."""
     traces = [t.scaled(factor) for t in read_traces([TRACES / name])[::stride]]
     summary = summarise(run(traces, video, NAMES, model=model), NAMES)
-    ranked = sorted(NAMES, key=lambda a: summary[a].qoe_lin_mean, reverse=True)
+    ranked = _ranked(summary)
     other = next(a for a in ranked if a != "marquee")
     return (f"{name} x{factor:g} ({len(traces)} traces): marquee ranks {ranked.index('marquee') + 1} of "
             f"{len(NAMES)}, {summary['marquee'].qoe_lin_mean:.2f} vs {other} {summary[other].qoe_lin_mean:.2f}")
@@ -99,7 +104,7 @@ def bench_player_model(name: str, video) -> list[str]:
     traces = read_traces([TRACES / name])
     started = time.perf_counter()
     summary = summarise(run(traces, video, NAMES, model=PlayerModel()), NAMES)
-    ranked = sorted(NAMES, key=lambda a: summary[a].qoe_lin_mean, reverse=True)
+    ranked = _ranked(summary)
     return [f"--- player model, {video.name}, {name}: {len(traces)} traces, {len(NAMES)} algorithms "
             f"in {time.perf_counter() - started:.1f} s ---",
             *format_table(summary, None).splitlines(),
