@@ -18,12 +18,11 @@ from typing import TextIO
 
 from abr.registry import NAMES
 from abr.sim.compare import OPTIMAL, Model, Summary, TraceResult, run, summarise, trace_rows
-from abr.sim.manifest import read_video
 from abr.sim.pensieve import CHUNKS, PensieveModel
 from abr.sim.plots import write_plots
 from abr.sim.session import SimulationError
 from abr.sim.traces import TraceError, read_traces
-from abr.sim.video import PENSIEVE_LADDER_BPS, PENSIEVE_SEGMENT_S, Video, VideoError
+from abr.sim.video import PENSIEVE_LADDER_BPS, PENSIEVE_SEGMENT_S, ManifestReader, Video, VideoError, read_video
 
 
 def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
@@ -105,14 +104,15 @@ def report(results: Sequence[TraceResult], names: Sequence[str]) -> dict[str, ob
     }
 
 
-def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models: Mapping[str, Model]) -> int:
+def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models: Mapping[str, Model],
+                     read_manifest: ManifestReader | None = None) -> int:
     names = _algorithms(args.algorithms)
     traces = read_traces(args.traces)
     if not traces:
         raise TraceError(f"{' '.join(args.traces)}:0: no trace files found")
     traces = [start.scaled(args.scale) for trace in traces for start in trace.start_points(args.starts)]
     if args.video:
-        video = read_video(args.video)
+        video = read_video(args.video, read_manifest)
     else:
         video = Video.nominal("pensieve-nominal", list(PENSIEVE_LADDER_BPS), PENSIEVE_SEGMENT_S, CHUNKS)
     started = time.perf_counter()
@@ -133,14 +133,17 @@ def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-         models: Mapping[str, Model] | None = None) -> int:
-    """Entry point of ``marquee abr simulate``; returns the process exit status. ``models`` adds
-    simulation models beyond Pensieve's (the app passes the player core's)."""
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None,
+         models: Mapping[str, Model] | None = None, read_manifest: ManifestReader | None = None) -> int:
+    """Entry point of ``marquee abr simulate``; returns the process exit status. ``out`` and
+    ``err`` default to the streams of the moment (not of import time, so they can be redirected).
+    ``models`` adds simulation models beyond Pensieve's, and ``read_manifest`` reads ``--video``
+    manifests (the app passes the player core's model and parser)."""
+    out, err = out or sys.stdout, err or sys.stderr
     models = {"pensieve": PensieveModel(), **(models or {})}
     args = _parser(list(models)).parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
-        return simulate_command(args, out, err, models)
+        return simulate_command(args, out, err, models, read_manifest)
     except (TraceError, VideoError, ValueError, SimulationError) as exc:
         err.write(f"marquee abr: {exc}\n")
         return 2

@@ -127,8 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list[:1] == ["abr"]:
         from abr.cli import main as abr_main
         from player.sessions import PlayerModel
+        from player.videos import read_manifest_video
 
-        return abr_main(args_list[1:], models={"player": PlayerModel()})
+        return abr_main(args_list[1:], models={"player": PlayerModel()}, read_manifest=read_manifest_video)
     args = build_parser().parse_args(args_list)
     try:
         if args.command == "play":

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 
 from player.manifest.model import ByteRange
 
 USER_AGENT = "Marquee/0.1"
+T = TypeVar("T")
 
 
 class FetchError(Exception):
@@ -28,6 +30,22 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class _ServerError(Exception):
+    """A 5xx answer: worth another attempt."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _check(url: str, response: httpx.Response) -> None:
+    """Raise for an error status: 5xx to be retried, 4xx at once (asking again will not help)."""
+    if response.status_code >= 500:
+        raise _ServerError(response.status_code)
+    if response.status_code >= 400:
+        raise FetchError(url, f"HTTP {response.status_code}", response.status_code)
 
 
 class FetchAbandoned(Exception):
@@ -74,29 +92,45 @@ class Fetcher:
         called as the body arrives; when it returns True the download is abandoned
         (:class:`FetchAbandoned`)."""
         headers = {**(headers or {}), **({"Range": byte_range.header} if byte_range else {})} or None
+
+        async def attempt() -> FetchResult:
+            start = time.monotonic()
+            async with self._client.stream("GET", url, headers=headers) as response:
+                latency = time.monotonic() - start
+                _check(url, response)
+                if progress is None:
+                    data = await response.aread()
+                else:
+                    data = await self._read_watched(response, start, progress)
+            return FetchResult(self._ranged(url, response, data, byte_range), latency, time.monotonic() - start)
+
+        return await self._retrying(url, attempt)
+
+    async def size(self, url: str) -> int | None:
+        """The byte size of the resource at ``url`` from a HEAD request (its ``Content-Length``),
+        None when the server does not say."""
+
+        async def attempt() -> int | None:
+            response = await self._client.head(url)
+            _check(url, response)
+            length = response.headers.get("content-length", "")
+            return int(length) if length.isdigit() else None
+
+        return await self._retrying(url, attempt)
+
+    async def _retrying(self, url: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """``attempt()``, tried again after 5xx answers and transport faults, with backoff."""
         last = "no attempt"
         status: int | None = None
-        for attempt in range(self._retries + 1):
-            if attempt:
-                await asyncio.sleep(random.uniform(0, self._backoff_s * 2 ** (attempt - 1)))
-            start = time.monotonic()
+        for number in range(self._retries + 1):
+            if number:
+                await asyncio.sleep(random.uniform(0, self._backoff_s * 2 ** (number - 1)))
             try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    latency = time.monotonic() - start
-                    status = response.status_code
-                    if status >= 500:
-                        last = f"HTTP {status}"
-                        continue
-                    if status >= 400:
-                        raise FetchError(url, f"HTTP {status}", status)
-                    if progress is None:
-                        data = await response.aread()
-                    else:
-                        data = await self._read_watched(response, start, progress)
+                return await attempt()
+            except _ServerError as exc:
+                last, status = f"HTTP {exc.status}", exc.status
             except httpx.TransportError as exc:  # resets, timeouts, refused, truncated bodies
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                continue
-            return FetchResult(self._ranged(url, response, data, byte_range), latency, time.monotonic() - start)
         raise FetchError(url, f"{last} after {self._retries + 1} attempts", status)
 
     @staticmethod

@@ -280,6 +280,8 @@ def _rendition(period: Any, adaptation: Any, rep: Any, base: str, timing: Period
                protection: Protection | None = None) -> Rendition:
     if not rep.id or rep.bandwidth is None:
         raise ManifestError(f"{where}: Representation needs id and bandwidth")
+    if rep.bandwidth <= 0:
+        raise ManifestError(f"{where}: Representation@bandwidth is {rep.bandwidth}, not a positive number")
     base = _base_url(base, rep)
     tpl = _merged_template((period, adaptation, rep))
     init: SegmentRef | None = None
@@ -335,8 +337,12 @@ def parse_mpd(text: str, url: str, now: float | None = None) -> Document:
     within its time-shift buffer, counted from ``availabilityStartTime``.
     """
     try:
-        mpd = MPEGDASHParser.parse(text)
         tree = ET.fromstring(text.encode() if isinstance(text, str) else text)
+    except ET.ParseError as exc:
+        raise ManifestError(f"{url}: not a well-formed MPD ({exc})") from None
+    _check_numbers(tree, url)
+    try:
+        mpd = MPEGDASHParser.parse(text)
     except (ExpatError, ET.ParseError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise ManifestError(f"{url}: not a well-formed MPD ({exc})") from None
     live = mpd.type == "dynamic"
@@ -390,6 +396,31 @@ def parse_mpd(text: str, url: str, now: float | None = None) -> Document:
     longest = max((s.duration_s for p in periods for t in p.tracks for s in t.renditions[0].segments), default=refresh)
     return Document(url, duration, tuple(periods), groups, live=True, refresh_s=refresh,
                     hold_back_s=delay if delay is not None else 3 * longest)
+
+
+_WHOLE_NUMBERS = {
+    "AdaptationSet": ("width", "height"),
+    "Representation": ("bandwidth", "width", "height"),
+    "SegmentTemplate": ("timescale", "duration", "startNumber", "presentationTimeOffset"),
+    "SegmentList": ("timescale", "duration", "startNumber", "presentationTimeOffset"),
+    "SegmentBase": ("timescale", "presentationTimeOffset"),
+    "S": ("t", "d"),
+}
+"""Attributes the MPD schema makes unsigned integers (``S@r`` may be -1). Checked before
+``mpegdash`` reads them, whose own error ("invalid literal for int()") names neither."""
+
+
+def _check_numbers(tree: ET.Element, url: str) -> None:
+    """A ManifestError naming the element and attribute of the first number that is not one."""
+    for element in tree.iter():
+        tag = _local(element.tag)
+        for name in _WHOLE_NUMBERS.get(tag, ()):
+            text = element.get(name)
+            if text is not None and not text.strip().isdigit():
+                raise ManifestError(f"{url}: {tag}@{name} is {text!r}, not a whole number")
+        repeat = element.get("r") if tag == "S" else None
+        if repeat is not None and not repeat.strip().removeprefix("-").isdigit():
+            raise ManifestError(f"{url}: S@r is {repeat!r}, not a whole number")
 
 
 def _datetime(text: str | None, url: str) -> float:

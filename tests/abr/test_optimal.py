@@ -3,7 +3,7 @@ import itertools
 import pytest
 
 from abr.api import Rendition
-from abr.sim.manifest import read_video
+from abr.sim.video import read_video
 from abr.sim.optimal import Replay, optimal
 from abr.sim.pensieve import PensieveModel, simulate
 from abr.sim.traces import Trace, read_trace

@@ -5,7 +5,7 @@ import pytest
 
 from abr.api import Abr, Context, Decision
 from abr.registry import create
-from abr.sim.manifest import read_video
+from abr.sim.video import read_video
 from abr.sim.optimal import optimal
 from abr.sim.pensieve import PensieveModel, simulate
 from abr.sim.traces import Trace, read_traces

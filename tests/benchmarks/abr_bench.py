@@ -25,7 +25,7 @@ import numpy as np
 from abr.cli import format_table
 from abr.registry import NAMES
 from abr.sim.compare import OPTIMAL, Model, Summary, run, summarise
-from abr.sim.manifest import read_video
+from abr.sim.video import read_video
 from abr.sim.pensieve import PensieveModel
 from abr.sim.traces import read_traces
 from player.sessions import PlayerModel

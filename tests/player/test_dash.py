@@ -112,6 +112,22 @@ def test_template_identifiers() -> None:
              '</SegmentTimeline></SegmentTemplate><Representation id="v" bandwidth="1"/></AdaptationSet>'),
          r"S\[0\] has no positive d"),
         ("hello", "neither a DASH MPD nor an HLS playlist"),
+        (mpd('<AdaptationSet contentType="video"><Representation id="v" bandwidth="fast"/></AdaptationSet>'),
+         "Representation@bandwidth is 'fast', not a whole number"),
+        (mpd('<AdaptationSet contentType="video"><Representation id="v" bandwidth="0"/></AdaptationSet>'),
+         r"Representation\[0\]: Representation@bandwidth is 0, not a positive number"),
+        (mpd('<AdaptationSet contentType="video" width="wide"><Representation id="v" bandwidth="1"/></AdaptationSet>'),
+         "AdaptationSet@width is 'wide', not a whole number"),
+        (mpd('<AdaptationSet contentType="video"><SegmentTemplate media="$Number$" duration="soon"/>'
+             '<Representation id="v" bandwidth="1"/></AdaptationSet>'), "SegmentTemplate@duration is 'soon'"),
+        (mpd('<AdaptationSet contentType="video"><SegmentTemplate media="$Number$"><SegmentTimeline><S d="x"/>'
+             '</SegmentTimeline></SegmentTemplate><Representation id="v" bandwidth="1"/></AdaptationSet>'),
+         "S@d is 'x', not a whole number"),
+        (mpd('<AdaptationSet contentType="video"><SegmentTemplate media="$Number$"><SegmentTimeline><S d="4" r="x"/>'
+             '</SegmentTimeline></SegmentTemplate><Representation id="v" bandwidth="1"/></AdaptationSet>'),
+         "S@r is 'x', not a whole number"),
+        (mpd('<AdaptationSet contentType="video"><SegmentList duration="4"><SegmentURL mediaRange="100-10"/>'
+             '</SegmentList><Representation id="v" bandwidth="1"/></AdaptationSet>'), "bad byte range '100-10'"),
     ],
 )
 def test_malformed_input_names_what_and_where(text: str, message: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from drm import bmff
+from player.videos import read_manifest_video
 from tests.player.origin import serve
 from tests.playing import play_to_end
 
@@ -70,13 +71,14 @@ def test_dash_single_file_segment_list_with_byte_ranges(tmp_path: Path) -> None:
 
 def test_dash_segment_base_indexed_by_sidx(tmp_path: Path) -> None:
     flags = "+frag_keyframe+empty_moov+default_base_moof+global_sidx+skip_trailer"
-    reps = []
+    reps, media_bytes = [], []
     for name, size, kbps in (("lo", "320x180", 300), ("hi", "640x360", 1000)):
         ffmpeg("-f", "lavfi", "-i", f"testsrc2=s={size}:r=24", "-t", "8", "-c:v", "libx264", "-preset", "ultrafast",
                "-b:v", f"{kbps}k", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0", "-movflags", flags,
                "-f", "mp4", str(tmp_path / f"{name}.mp4"))
         boxes = {b.type: b for b in bmff.iter_boxes((tmp_path / f"{name}.mp4").read_bytes())}
         moov, sidx = boxes["moov"], boxes["sidx"]
+        media_bytes.append((tmp_path / f"{name}.mp4").stat().st_size - sidx.end)  # the fragments after the index
         reps.append(
             f'<Representation id="{name}" bandwidth="{kbps * 1000}" codecs="avc1.42c01e" width="{size.split("x")[0]}"'
             f' height="{size.split("x")[1]}"><BaseURL>{name}.mp4</BaseURL><SegmentBase indexRange="{sidx.offset}-'
@@ -89,6 +91,8 @@ def test_dash_segment_base_indexed_by_sidx(tmp_path: Path) -> None:
     )
     with serve(tmp_path) as base:
         assert_clean(play(base + "manifest.mpd"))
+        video = read_manifest_video(base + "manifest.mpd")  # simulators read the sizes from the index too
+    assert len(video.sizes) == 4 and [sum(column) for column in zip(*video.sizes)] == media_bytes
 
 
 def test_dash_multi_period_plays_back_to_back(tmp_path: Path) -> None:
