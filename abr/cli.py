@@ -32,7 +32,7 @@ def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
     sim.add_argument("--traces", nargs="+", required=True, metavar="DIR|FILE",
                      help="trace files or directories (Pensieve cooked, Mahimahi or Sabre JSON; auto-detected)")
     sim.add_argument("--video", metavar="SPEC",
-                     help="Pensieve size directory, Sabre video JSON, or DASH/HLS manifest "
+                     help="Pensieve size directory, Sabre video JSON, or a DASH/HLS manifest (file or http(s) URL) "
                           "(default: 48 x 4 s segments of Pensieve's ladder at nominal size)")
     sim.add_argument("--model", choices=list(models), default="pensieve",
                      help="simulator semantics: pensieve (Pensieve's chunk-level model)"
@@ -61,14 +61,16 @@ def _algorithms(text: str) -> list[str]:
 
 
 class _ProgressBar:
-    """A one-line progress bar on a stream (redrawn in place)."""
+    """A one-line progress bar on a stream, redrawn in place on a terminal; a log or a pipe gets
+    only the final line, not a hundred redraws."""
 
     def __init__(self, stream: TextIO, width: int = 30) -> None:
         self.stream, self.width, self.shown = stream, width, -1
+        self.live = stream.isatty()
 
     def __call__(self, done: int, total: int) -> None:
         percent = done * 100 // total
-        if percent == self.shown:
+        if percent == self.shown or (done < total and not self.live):
             return
         self.shown = percent
         filled = self.width * done // total

@@ -55,8 +55,8 @@ async def _read(spec: str) -> Video:
         columns = [await _sizes(rendition, size_of) for rendition in track.renditions]
     except ManifestError as exc:
         raise VideoError(_named(str(exc), remote)) from None
-    except FetchError as exc:
-        raise VideoError(f"{spec}: {exc}") from None
+    except FetchError as exc:  # it names the URL that failed: the manifest's, or one it led to
+        raise VideoError(str(exc) if exc.url == spec else f"{spec}: {exc}") from None
     except OSError as exc:
         raise VideoError(f"{spec}: cannot read {exc.filename or 'a file'}: {exc.strerror or exc}") from None
     finally:
