@@ -108,7 +108,7 @@ def _local(url: str) -> Path:
 def _text_reader(fetcher: Fetcher | None) -> Callable[[str], Awaitable[str]]:
     async def read(url: str) -> str:
         if fetcher is None:
-            return _local(url).read_text()
+            return _local(url).read_text(errors="replace")  # the parser names what is wrong
         return (await fetcher.get(url)).data.decode("utf-8", errors="replace")
 
     return read

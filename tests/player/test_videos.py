@@ -201,3 +201,13 @@ def test_marquee_abr_simulate_takes_a_manifest_url(backend, capsys):
     report = json.loads(out)
     for row in report["summary"].values():
         assert 200 <= row["bitrate_kbps_mean"] <= 1600  # within the title's ladder, not Pensieve's default
+
+
+def test_a_live_playlist_or_a_file_that_is_no_manifest_is_refused_clearly(tmp_path):
+    (tmp_path / "v.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n0.ts\n")  # no ENDLIST: live
+    (tmp_path / "master.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nv.m3u8\n")
+    with pytest.raises(VideoError, match="a live manifest lists only its window"):
+        read_manifest_video(str(tmp_path / "master.m3u8"))
+    (tmp_path / "photo.mpd").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(VideoError, match="photo.mpd: neither a DASH MPD nor an HLS playlist"):
+        read_manifest_video(str(tmp_path / "photo.mpd"))
