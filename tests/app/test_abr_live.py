@@ -15,24 +15,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from abr.api import Rendition as Rung
 from abr.registry import create
 from abr.sim.traces import Trace
-from abr.sim.video import Video
 from app.abr_live import play_under_trace
 from app.catalog import CatalogClient
-from player.manifest.model import Manifest
 from player.sessions import PlayerModel
-
-
-def video_of(manifest: Manifest, library: Path) -> Video:
-    """The played title as the simulator sees it: its ladder and the real size of every segment."""
-    track = manifest.first("video")
-    assert track is not None
-    sizes = [[(library / urlsplit(r.segments[k].url).path.lstrip("/")).stat().st_size for r in track.renditions]
-             for k in range(len(track.renditions[0].segments))]
-    ladder = tuple(Rung(r.bandwidth_bps, r.width, r.height) for r in track.renditions)
-    return Video(manifest.url, track.renditions[0].segments[0].duration_s, ladder, tuple(map(tuple, sizes)))
+from player.videos import read_manifest_video
 
 
 @pytest.mark.parametrize("algorithm", ["rate", "bola", "marquee"])
@@ -43,7 +31,8 @@ def test_live_and_simulated_sessions_agree(backend: str, library: Path, algorith
     # 2.5 Mbit/s, then 0.45 Mbit/s from 6 s, then 1.2 Mbit/s from 14 s (cooked convention).
     trace = Trace("steps", (0.0, 6.0, 14.0, 60.0), (0.0, 2.5, 0.45, 1.2), latency_s=0.05)
     live = play_under_trace(backend, title.id, trace, algorithm=algorithm)
-    simulated = PlayerModel().simulate(create(algorithm), trace, video_of(live.manifest, library))
+    played = library / urlsplit(live.manifest.url).path.lstrip("/")  # the title's manifest in the library
+    simulated = PlayerModel().simulate(create(algorithm), trace, read_manifest_video(str(played)))
 
     live_renditions = [c.rendition for c in live.session.chunks]
     sim_renditions = [c.rendition for c in simulated.chunks]
