@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -43,16 +42,16 @@ def read_manifest_video(spec: str) -> Video:
 async def _read(spec: str) -> Video:
     remote = urlsplit(spec).scheme in ("http", "https")
     url = spec if remote else Path(spec).resolve().as_uri()
-    fetcher = Fetcher(retries=1) if remote else None
+    source = _Web() if remote else _Files()
     try:
-        manifest = await load_manifest(_text_reader(fetcher), url, _range_reader(fetcher))
+        manifest = await load_manifest(source.text, url, source.range)
         if manifest.live:
             raise VideoError(f"{spec}: a live manifest lists only its window; simulate a recording of known length")
         track = manifest.first("video") or (manifest.tracks[0] if manifest.tracks else None)
         if track is None:
             raise VideoError(f"{spec}: no track to play")
-        size_of = _size_reader(fetcher)
-        columns = [await _sizes(rendition, size_of) for rendition in track.renditions]
+        gate = asyncio.Semaphore(HEAD_REQUESTS)
+        columns = await asyncio.gather(*(_sizes(rendition, source, gate) for rendition in track.renditions))
     except ManifestError as exc:
         raise VideoError(_named(str(exc), remote)) from None
     except FetchError as exc:  # it names the URL that failed: the manifest's, or one it led to
@@ -60,8 +59,7 @@ async def _read(spec: str) -> Video:
     except OSError as exc:
         raise VideoError(f"{spec}: cannot read {exc.filename or 'a file'}: {exc.strerror or exc}") from None
     finally:
-        if fetcher is not None:
-            await fetcher.aclose()
+        await source.aclose()
     ladder = [Rung(r.bandwidth_bps, r.width, r.height) for r in track.renditions]
     durations = [[s.duration_s for s in r.segments] for r in track.renditions]
     name = Path(urlsplit(spec).path).stem or spec
@@ -80,9 +78,9 @@ def _part_starts(rendition: Rendition) -> list[float]:
     return starts
 
 
-async def _sizes(rendition: Rendition, size_of: Callable[[str], Awaitable[int | None]]) -> list[int]:
-    """Bytes of each of ``rendition``'s segments (see the module docstring for where they come from)."""
-    gate = asyncio.Semaphore(HEAD_REQUESTS)
+async def _sizes(rendition: Rendition, source: _Files | _Web, gate: asyncio.Semaphore) -> list[int]:
+    """Bytes of each of ``rendition``'s segments (see the module docstring for where they come
+    from); ``gate`` bounds the size lookups in flight across all renditions."""
 
     async def size(segment: SegmentRef) -> int:
         if segment.byte_range is not None:
@@ -90,7 +88,7 @@ async def _sizes(rendition: Rendition, size_of: Callable[[str], Awaitable[int | 
         known = None
         if not segment.gap:  # a gap's URL holds no media and must not be loaded
             async with gate:
-                known = await size_of(segment.url)
+                known = await source.size(segment.url)
         return known if known is not None else round(rendition.bandwidth_bps * segment.duration_s / 8)
 
     return list(await asyncio.gather(*map(size, rendition.segments)))
@@ -101,42 +99,51 @@ def _named(message: str, remote: bool) -> str:
     return message if remote else unquote(message.replace("file://", ""))
 
 
-def _local(url: str) -> Path:
-    return Path(unquote(urlsplit(url).path))
+class _Files:
+    """A manifest on disk: its ``file://`` URLs read as files."""
+
+    @staticmethod
+    def _path(url: str) -> Path:
+        return Path(unquote(urlsplit(url).path))
+
+    async def text(self, url: str) -> str:
+        return self._path(url).read_text(errors="replace")  # the parser names what is wrong
+
+    async def range(self, url: str, byte_range: ByteRange) -> bytes:
+        with self._path(url).open("rb") as file:
+            file.seek(byte_range.first)
+            return file.read(byte_range.length)
+
+    async def size(self, url: str) -> int | None:
+        """The file's size; None when it is missing."""
+        path = self._path(url)
+        return path.stat().st_size if path.is_file() else None
+
+    async def aclose(self) -> None:
+        """Nothing to release: files are closed as they are read."""
 
 
-def _text_reader(fetcher: Fetcher | None) -> Callable[[str], Awaitable[str]]:
-    async def read(url: str) -> str:
-        if fetcher is None:
-            return _local(url).read_text(errors="replace")  # the parser names what is wrong
-        return (await fetcher.get(url)).data.decode("utf-8", errors="replace")
+class _Web:
+    """A manifest on an http(s) server, read with the player's fetcher."""
 
-    return read
+    def __init__(self) -> None:
+        self._fetcher = Fetcher(retries=1)
 
+    async def text(self, url: str) -> str:
+        return (await self._fetcher.get(url)).data.decode("utf-8", errors="replace")
 
-def _range_reader(fetcher: Fetcher | None) -> Callable[[str, ByteRange], Awaitable[bytes]]:
-    async def read(url: str, byte_range: ByteRange) -> bytes:
-        if fetcher is None:
-            with _local(url).open("rb") as file:
-                file.seek(byte_range.first)
-                return file.read(byte_range.length)
-        return (await fetcher.get(url, byte_range)).data
+    async def range(self, url: str, byte_range: ByteRange) -> bytes:
+        return (await self._fetcher.get(url, byte_range)).data
 
-    return read
-
-
-def _size_reader(fetcher: Fetcher | None) -> Callable[[str], Awaitable[int | None]]:
-    """A segment's size from its file: None when a local file is missing or a server does not
-    say (HTTP 4xx, no ``Content-Length``). A server that cannot be reached is an error."""
-    async def size(url: str) -> int | None:
-        if fetcher is None:
-            path = _local(url)
-            return path.stat().st_size if path.is_file() else None
+    async def size(self, url: str) -> int | None:
+        """``Content-Length`` of a HEAD request; None when the server does not say (4xx, no
+        length). A server that cannot be reached is an error."""
         try:
-            return await fetcher.size(url)
+            return await self._fetcher.size(url)
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 return None
             raise
 
-    return size
+    async def aclose(self) -> None:
+        await self._fetcher.aclose()
