@@ -9,9 +9,12 @@ trace and the share of the optimum is taken on that same subset.
 Then a check that the ranking generalises beyond the recorded speeds: each set with every
 throughput scaled (``--scale`` of ``marquee abr simulate``), one line per case with the ranking.
 
-Last, the ``player`` model (the live scheduler: video and audio sharing the link, latency,
+Then the ``player`` model (the live scheduler: video and audio sharing the link, latency,
 abandonment) with Sabre's Big Buck Bunny ladder (10 rungs, 3 s segments) on the sets whose traces
 differ most, to keep the real player's path honest as well.
+
+Last, what one decision costs each algorithm, timed inside whole sessions of both models: the
+player asks once a segment per track, on the player thread, and a Raspberry Pi must keep up.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from abr.api import Abr, Context, Decision, Download, Progress
 from abr.cli import format_table
-from abr.registry import NAMES
+from abr.registry import NAMES, create
 from abr.sim.compare import OPTIMAL, Model, Summary, run, summarise
 from abr.sim.video import read_video
 from abr.sim.pensieve import PensieveModel
@@ -111,6 +115,46 @@ def bench_player_model(name: str, video) -> list[str]:
             f"best: {ranked[0]}; marquee ranks {ranked.index('marquee') + 1} of {len(NAMES)}"]
 
 
+class _Timed(Abr):
+    """Passes every call to ``inner``, timing its decisions."""
+
+    name = "timed"
+
+    def __init__(self, inner: Abr) -> None:
+        self.inner = inner
+        self.seconds: list[float] = []
+
+    def choose(self, ctx: Context) -> Decision:
+        started = time.perf_counter()
+        decision = self.inner.choose(ctx)
+        self.seconds.append(time.perf_counter() - started)
+        return decision
+
+    def on_download(self, download: Download) -> None:
+        self.inner.on_download(download)
+
+    def abandon(self, ctx: Context, progress: Progress) -> int | None:
+        return self.inner.abandon(ctx, progress)
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+
+def bench_decision_cost(traces_name: str, video, model: Model, sessions: int = 5) -> str:
+    """Median and 95th-percentile time of one ``choose`` per algorithm over a few whole sessions
+    (one process, so the figures are per core)."""
+    traces = read_traces([TRACES / traces_name])[:sessions]
+    parts = []
+    for algorithm in NAMES:
+        timed = _Timed(create(algorithm))
+        for trace in traces:
+            model.simulate(timed, trace, video)
+        ms = np.array(timed.seconds) * 1e3
+        parts.append(f"{algorithm} {np.median(ms):.2f}/{np.percentile(ms, 95):.2f}")
+    return (f"{type(model).__name__}, {video.name} ({len(video.ladder)} rungs), {len(traces)} {traces_name} "
+            f"sessions: ms per decision, median/p95: " + ", ".join(parts))
+
+
 def main() -> None:
     video = read_video(TRACES / "pensieve_video")
     started = time.perf_counter()
@@ -133,6 +177,10 @@ def main() -> None:
     print(f"--- scaled networks, player model, {bbb.name} ---", flush=True)
     for name, factor, stride in PLAYER_MODEL_SCALED:
         print(bench_scaled(name, factor, stride, bbb, PlayerModel()), flush=True)
+    print(flush=True)
+    print("--- decision cost ---", flush=True)
+    print(bench_decision_cost("pensieve_hsdpa_test", video, PensieveModel()), flush=True)
+    print(bench_decision_cost("pensieve_hsdpa_test", bbb, PlayerModel()), flush=True)
     print(flush=True)
     print(f"total wall time {time.perf_counter() - started:.1f} s on {os.cpu_count()} cores", flush=True)
 
