@@ -20,8 +20,10 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   previous rendition; value = expected QoE_lin to the end: bitrate in Mbit/s, minus 4.3 per second of
   rebuffering, minus ``switch_weight`` times each bitrate change (QoE_lin's 1 by default; a larger
   weight damps switches made on noise);
-* backward induction over the remaining segments (at most ``horizon``; beyond it a buffer of up to
-  ``terminal_cap_s`` is worth ``terminal_value`` per second), then the best first rendition is taken;
+* backward induction over the remaining segments (at most ``horizon``; buffer left over at its end
+  is worth nothing, as at the end of the video: the plan is made afresh after every download, and
+  valuing the leftover made the controller hoard buffer on slow steady links, through the slow
+  spell it could have spent it on), then the best first rendition is taken;
   when the buffer is full (within a segment of the scheduler's target), that first download is
   predicted from the measurements without the margin: the margin guards the buffer, a full buffer
   guards itself for one segment, and throughput it has no room to store would be lost;
@@ -69,8 +71,6 @@ class Marquee(Abr):
         buffer_step_s: float = 2.0,
         horizon: int = 48,
         exact_sizes: int = 5,
-        terminal_value: float = 0.6,
-        terminal_cap_s: float = 20.0,
         rebuffer_penalty: float = REBUFFER_PENALTY,
         abandon_patience: float = 0.35,
         volatility_ceiling: float | None = 1.0,
@@ -90,8 +90,6 @@ class Marquee(Abr):
         self.buffer_step_s = buffer_step_s
         self.horizon = horizon
         self.exact_sizes = exact_sizes
-        self.terminal_value = terminal_value
-        self.terminal_cap_s = terminal_cap_s
         self.rebuffer_penalty = rebuffer_penalty
         self.abandon_patience = abandon_patience
         self.volatility_ceiling = volatility_ceiling
@@ -188,17 +186,13 @@ class Marquee(Abr):
         weights = self.sample_weights()
         rates = np.array([r.bitrate_bps / 1e6 for r in ctx.ladder])
         count = len(rates)
-        ends = ctx.segments_left is not None and ctx.segments_left + 1 <= self.horizon
-        steps = ctx.segments_left + 1 if ends else self.horizon
+        remaining = ctx.segments_left + 1 if ctx.segments_left is not None else self.horizon
+        steps = min(remaining, self.horizon)
         cap = max(ctx.buffer_target_s, ctx.segment_duration_s)
         cells = max(2, int(np.ceil(cap / self.buffer_step_s)) + 1)
         grid = np.linspace(0.0, cap, cells)
         switch = self.switch_weight * np.abs(rates[:, None] - rates[None, :])  # [previous, next]
-        if ends:
-            value = np.zeros((len(grid), count))
-        else:
-            terminal = self.terminal_value * np.minimum(grid, self.terminal_cap_s)
-            value = np.repeat(terminal[:, None], count, axis=1)
+        value = np.zeros((len(grid), count))
         nominal = None
         for k in range(steps - 1, 0, -1):
             if k < self.exact_sizes or nominal is None:

@@ -5,6 +5,10 @@ from abr.marquee import Marquee
 from tests.abr.situations import PENSIEVE_LADDER, context, download_at
 
 
+BBB_LADDER = tuple(Rendition(kbps * 1000) for kbps in (230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000))
+"""Sabre's Big Buck Bunny ladder: a long title's, with 3 s segments."""
+
+
 def fed(*rates_bps: float, **options) -> Marquee:
     abr = Marquee(**options)
     for rate in rates_bps:
@@ -35,6 +39,18 @@ def test_spends_the_buffer_at_the_end_of_the_video():
     last = abr.choose(context(20.0, last=5, left=1)).rendition
     assert last == 5  # each 4300 kbit/s segment takes 10.75 s at 1.6 Mbit/s: 20 s of buffer covers both
     assert middle < last
+
+
+@pytest.mark.parametrize("left", [150, None])
+def test_a_long_title_spends_the_buffer_on_a_slow_steady_link_rather_than_hoarding_it(left):
+    # 1.5 Mbit/s, jittering by 5 %: after the margin (0.9) the plan counts on 1.35 Mbit/s, so
+    # 1427 kbit/s drains the buffer slowly and 991 kbit/s refills it. Far from the end (or live),
+    # buffer left at the horizon is worth nothing of its own: what is held is spent on the next
+    # segments, while a thin buffer is still refilled first.
+    abr = fed(*(1.43e6, 1.58e6) * 5)
+    situation = {"last": 4, "left": left, "ladder": BBB_LADDER, "duration_s": 3.0, "target_s": 30.0}
+    assert abr.choose(context(18.0, **situation)).rendition == 5
+    assert abr.choose(context(6.0, **situation)).rendition == 4
 
 
 def test_volatile_link_is_treated_more_carefully_than_a_steady_one_of_equal_mean():
@@ -122,9 +138,8 @@ def test_known_segment_sizes_are_used():
 
 
 def test_works_live_with_any_ladder_and_segment_duration():
-    ladder = tuple(Rendition(kbps * 1000) for kbps in (230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000))
     abr = fed(*(4e6,) * 10)
-    decision = abr.choose(context(12.0, last=6, left=None, ladder=ladder, duration_s=2.0, target_s=30.0))
+    decision = abr.choose(context(12.0, last=6, left=None, ladder=BBB_LADDER, duration_s=2.0, target_s=30.0))
     assert decision.rendition in (6, 7)  # 2056 or 2962 kbit/s on a 4 Mbit/s link
 
 
