@@ -80,18 +80,18 @@ def bench_set(name: str, video) -> list[str]:
     return lines
 
 
+def _ranked(summary: dict[str, Summary]) -> list[str]:
+    """Algorithm names, best mean QoE_lin first."""
+    return sorted(NAMES, key=lambda a: summary[a].qoe_lin_mean, reverse=True)
+
+
 def bench_starts(name: str, video, starts: int = 4) -> str:
     """Mean QoE_lin with every trace played from ``starts`` points of its loop: on mobile sets a
     handful of outages decide the one-start mean, so this is the steadier comparison."""
     traces = [s for t in read_traces([TRACES / name]) for s in t.start_points(starts)]
-    summary = summarise(run(traces, video, ["robustmpc", "marquee"]), ["robustmpc", "marquee"])
-    return (f"{name}, {starts} starts per trace ({len(traces)} sessions): robustmpc "
-            f"{summary['robustmpc'].qoe_lin_mean:.2f}, marquee {summary['marquee'].qoe_lin_mean:.2f}")
-
-
-def _ranked(summary: dict[str, Summary]) -> list[str]:
-    """Algorithm names, best mean QoE_lin first."""
-    return sorted(NAMES, key=lambda a: summary[a].qoe_lin_mean, reverse=True)
+    summary = summarise(run(traces, video, NAMES), NAMES)
+    return (f"{name}, {starts} starts per trace ({len(traces)} sessions), best first: "
+            + ", ".join(f"{a} {summary[a].qoe_lin_mean:.2f}" for a in _ranked(summary)))
 
 
 def bench_scaled(name: str, factor: float, stride: int, video, model: Model = PensieveModel()) -> str:
