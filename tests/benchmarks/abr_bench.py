@@ -116,13 +116,13 @@ def bench_player_model(name: str, video) -> list[str]:
 
 
 class _Timed(Abr):
-    """Passes every call to ``inner``, timing its decisions."""
+    """Passes every call to ``inner``, adding the time of each decision to ``seconds``."""
 
     name = "timed"
 
-    def __init__(self, inner: Abr) -> None:
+    def __init__(self, inner: Abr, seconds: list[float]) -> None:
         self.inner = inner
-        self.seconds: list[float] = []
+        self.seconds = seconds
 
     def choose(self, ctx: Context) -> Decision:
         started = time.perf_counter()
@@ -146,10 +146,10 @@ def bench_decision_cost(traces_name: str, video, model: Model, sessions: int = 5
     traces = read_traces([TRACES / traces_name])[:sessions]
     parts = []
     for algorithm in NAMES:
-        timed = _Timed(create(algorithm))
-        for trace in traces:
-            model.simulate(timed, trace, video)
-        ms = np.array(timed.seconds) * 1e3
+        seconds: list[float] = []
+        for trace in traces:  # a fresh instance per session, as the simulators and the player make
+            model.simulate(_Timed(create(algorithm), seconds), trace, video)
+        ms = np.array(seconds) * 1e3
         parts.append(f"{algorithm} {np.median(ms):.2f}/{np.percentile(ms, 95):.2f}")
     return (f"{type(model).__name__}, {video.name} ({len(video.ladder)} rungs), {len(traces)} {traces_name} "
             f"sessions: ms per decision, median/p95: " + ", ".join(parts))
