@@ -14,13 +14,16 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app.backend import BackendError, EmbeddedBackend
 from app.catalog import CatalogClient, CatalogError
 from app.report import PlaybackReport
 from drm.keys import KeyFormatError, parse_key_pairs
 from player.tracks import TrackPreferences
+
+if TYPE_CHECKING:
+    from abr.sim.session import Session
 
 
 class _Parser(argparse.ArgumentParser):
@@ -235,27 +238,51 @@ def _print_summary(report: PlaybackReport) -> None:
 
 def _abr_live(args: argparse.Namespace) -> int:
     from abr.sim.traces import TraceError, read_trace
-    from app.abr_live import LiveRunError, play_under_trace
+    from abr.sim.video import VideoError
+    from app.abr_live import LiveRunError, compare_live_run, play_under_trace
 
     try:
         trace = read_trace(args.trace)
         with catalog_url(args) as url:
             run = play_under_trace(url, args.target, trace, algorithm=args.algorithm, fmt=args.format)
+            try:
+                comparison = compare_live_run(run, trace, args.algorithm)
+            except VideoError as exc:  # the live report stands without the model's
+                print(f"marquee abr live: no model run to compare: {exc}", file=sys.stderr)
+                comparison = None
     except (TraceError, LiveRunError, UserError, CatalogError, BackendError, ValueError) as exc:
         print(f"marquee abr live: {exc}", file=sys.stderr)
         return 1
-    metrics = run.session.metrics()
-    document = {"trace": trace.name, "algorithm": args.algorithm, "qoe_lin": metrics.qoe_lin,
-                "bitrate_kbps_mean": metrics.bitrate_kbps_mean, "rebuffer_ratio": metrics.rebuffer_ratio,
-                "switches_per_min": metrics.switches_per_min, "startup_ms": run.report.startup_ms,
-                "renditions": [c.rendition for c in run.session.chunks]}
+
+    document = {"trace": trace.name, "algorithm": args.algorithm, **_session_figures(run.session),
+                "startup_ms": run.report.startup_ms,
+                "model": _session_figures(comparison.model) if comparison else None,
+                "agrees": comparison.disagreement is None if comparison else None,
+                "disagreement": comparison.disagreement if comparison else None}
     if args.json:
         print(json.dumps(document))
-    else:
-        print(f"{args.algorithm} on {trace.name}: QoE_lin {metrics.qoe_lin:.2f}, {metrics.bitrate_kbps_mean:.0f} kbit/s, "
-              f"rebuffering {100 * metrics.rebuffer_ratio:.2f} %, {metrics.switches_per_min:.2f} switches/min, "
-              f"startup {run.report.startup_ms:.0f} ms")
+        return 0
+
+    print(_figures_line(f"{args.algorithm} on {trace.name}, live", document) + f", startup {run.report.startup_ms:.0f} ms")
+    if comparison:
+        print(_figures_line("the player model of the same trace", document["model"]))
+        print("live and model agree" if comparison.disagreement is None
+              else f"live and model differ: {comparison.disagreement}")
     return 0
+
+
+def _session_figures(session: Session) -> dict[str, Any]:
+    """The QoE figures ``marquee abr live`` reports for a live or a model run."""
+    metrics = session.metrics()
+    return {"qoe_lin": metrics.qoe_lin, "bitrate_kbps_mean": metrics.bitrate_kbps_mean,
+            "rebuffer_ratio": metrics.rebuffer_ratio, "switches_per_min": metrics.switches_per_min,
+            "renditions": [c.rendition for c in session.chunks]}
+
+
+def _figures_line(label: str, figures: dict[str, Any]) -> str:
+    return (f"{label}: QoE_lin {figures['qoe_lin']:.2f}, {figures['bitrate_kbps_mean']:.0f} kbit/s, "
+            f"rebuffering {100 * figures['rebuffer_ratio']:.2f} %, {figures['switches_per_min']:.2f} switches/min, "
+            f"renditions {' '.join(map(str, figures['renditions']))}")
 
 
 def _decrypt(args: argparse.Namespace) -> int:

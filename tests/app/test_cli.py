@@ -80,3 +80,25 @@ def test_every_command_has_help() -> None:
                  ("content", "build", "--help")):
         result = marquee(*args)
         assert result.returncode == 0 and "usage" in result.stdout.lower(), args
+
+
+def test_abr_live_reports_the_live_run_beside_the_model(tmp_path: Path, home: dict[str, str], backend: str) -> None:
+    trace = tmp_path / "steps.log"  # Pensieve cooked: seconds, Mbit/s
+    trace.write_text("0 2.5\n6 2.5\n14 0.45\n60 1.2\n")
+    result = marquee("abr", "live", "--trace", str(trace), "northern-lights", "--algorithm", "rate", "--json",
+                     "--catalog", backend, env=home, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["trace"] == "steps.log" and report["algorithm"] == "rate" and report["startup_ms"] > 0
+    assert len(report["model"]["renditions"]) == len(report["renditions"]) == 4
+    assert report["agrees"] is (report["disagreement"] is None)
+    assert report["bitrate_kbps_mean"] > 0 and report["model"]["bitrate_kbps_mean"] > 0
+
+
+def test_abr_live_names_a_bad_trace_in_one_line(tmp_path: Path, home: dict[str, str], backend: str) -> None:
+    trace = tmp_path / "broken.log"
+    trace.write_text("0 2.5\n6 fast\n")
+    result = marquee("abr", "live", "--trace", str(trace), "northern-lights", "--catalog", backend, env=home)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "broken.log" in lines[0] and "2" in lines[0]
