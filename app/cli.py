@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_live_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="marquee abr live",
-                     description="Play a title with the real player while the origin follows a network trace.")
+                     description="Play a title with the real player while the origin follows a network trace, and "
+                                 "report it beside the player model's run of the same trace.")
     parser.add_argument("--trace", required=True, type=Path, metavar="FILE",
                         help="network trace (Pensieve cooked, Mahimahi or Sabre JSON)")
     parser.add_argument("target", metavar="TARGET", help="catalog title id, or a manifest URL on that backend")
