@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -273,11 +274,9 @@ def _abr_live(args: argparse.Namespace) -> int:
 
 
 def _session_figures(session: Session) -> dict[str, Any]:
-    """The QoE figures ``marquee abr live`` reports for a live or a model run."""
-    metrics = session.metrics()
-    return {"qoe_lin": metrics.qoe_lin, "bitrate_kbps_mean": metrics.bitrate_kbps_mean,
-            "rebuffer_ratio": metrics.rebuffer_ratio, "switches_per_min": metrics.switches_per_min,
-            "renditions": [c.rendition for c in session.chunks]}
+    """A live or a model run's figures: the metrics of a ``marquee abr simulate`` per-trace row,
+    and the renditions chosen."""
+    return {**asdict(session.metrics()), "renditions": [c.rendition for c in session.chunks]}
 
 
 def _figures_line(label: str, figures: dict[str, Any]) -> str:
