@@ -27,6 +27,16 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   when the buffer is full (within a segment of the scheduler's target), that first download is
   predicted from the measurements without the margin: the margin guards the buffer, a full buffer
   guards itself for one segment, and throughput it has no room to store would be lost;
+* near-ties on a steady link are spent, not banked (:meth:`Marquee.spend`): with a linear reward,
+  bits fetched now and bits fetched later are worth the same, so on a steady link the plan often
+  values the rendition it holds and the next ones up within a fraction of one switch of each other,
+  and taking the lowest banks buffer. The optimum spends it instead: banking pays off only if the
+  link falls, and a link that has held steady for several downloads is as likely to rise, when a
+  full buffer makes what was banked worthless. So with ``spend_from_s`` buffered and the last
+  ``steady_count`` measurements within ``steady_spread`` of each other, the highest rendition whose
+  value lies within ``spend_tie`` of the best is taken, if its bitrate is at most ``spend_reach``
+  times the predicted throughput (no further: a rung far above the link drains the buffer a slow
+  link cannot refill);
 * sizes: the real sizes of the next ``exact_sizes`` segments where the scheduler knows them, the
   nominal bitrate times the segment duration beyond (and wherever sizes are unknown), so it works
   with any ladder, segment duration, live streams (no known end) and the real player's Context.
@@ -74,6 +84,11 @@ class Marquee(Abr):
         rebuffer_penalty: float = REBUFFER_PENALTY,
         abandon_patience: float = 0.35,
         volatility_ceiling: float | None = 1.0,
+        spend_tie: float | None = 1.0,
+        spend_from_s: float = 10.0,
+        spend_reach: float = 1.5,
+        steady_count: int = 5,
+        steady_spread: float = 0.1,
     ) -> None:
         """Defaults were tuned on ``pensieve_train`` and the Sabre network sets only (abandonment,
         which Pensieve's model lacks, in the ``player`` model)."""
@@ -81,6 +96,8 @@ class Marquee(Abr):
             raise ValueError("window and horizon must be >= 1, buffer_step_s > 0, throughput_scale in (0, 1]")
         if volatility_ceiling is not None and volatility_ceiling <= 0:
             raise ValueError("volatility_ceiling must be > 0 (or None to count every change)")
+        if (spend_tie is not None and spend_tie < 0) or spend_reach <= 0 or steady_count < 2 or steady_spread < 0:
+            raise ValueError("spend_tie must be >= 0 (or None), spend_reach > 0, steady_count >= 2, steady_spread >= 0")
         self.throughput_scale = throughput_scale
         self.variability_margin = variability_margin
         self.min_scale = min_scale
@@ -93,6 +110,11 @@ class Marquee(Abr):
         self.rebuffer_penalty = rebuffer_penalty
         self.abandon_patience = abandon_patience
         self.volatility_ceiling = volatility_ceiling
+        self.spend_tie = spend_tie
+        self.spend_from_s = spend_from_s
+        self.spend_reach = spend_reach
+        self.steady_count = steady_count
+        self.steady_spread = steady_spread
         self._ceiling_bps = math.inf  # until a choice names the ladder
         self._samples: deque[float] = deque(maxlen=window)
         self._latencies: deque[float] = deque(maxlen=window)
@@ -121,7 +143,35 @@ class Marquee(Abr):
         if not self._samples:
             return Decision(0, "startup")
         values = self.first_step_values(ctx)
-        return Decision(int(np.argmax(values)), "plan")
+        best = int(np.argmax(values))
+        spent = self.spend(ctx, values)
+        return Decision(spent, "spend") if spent > best else Decision(best, "plan")
+
+    def steady(self) -> bool:
+        """Whether the last ``steady_count`` measurements lie within ``steady_spread`` of each
+        other (a link that changed since, see :meth:`_note_change`, has too few to say)."""
+        if len(self._samples) < self.steady_count:
+            return False
+        last = list(self._samples)[-self.steady_count:]
+        return max(last) <= (1.0 + self.steady_spread) * min(last)
+
+    def predicted_bps(self) -> float:
+        """The throughput the plan counts on: the weighted harmonic mean of the measurements,
+        after the margin."""
+        throughput = np.asarray(self._samples) * self.scale()
+        return float(1.0 / np.sum(self.sample_weights() / throughput))
+
+    def spend(self, ctx: Context, values: np.ndarray) -> int:
+        """The rendition to fetch given the plan's ``values``: the best one, or on a steady link
+        with ``spend_from_s`` buffered the highest one within ``spend_tie`` of it and at most
+        ``spend_reach`` times the predicted throughput (see the module docstring)."""
+        best = int(np.argmax(values))
+        if self.spend_tie is None or ctx.buffer_s < self.spend_from_s or not self.steady():
+            return best
+        reach = self.spend_reach * self.predicted_bps()
+        near = [r for r in range(best + 1, len(values))
+                if values[r] >= values[best] - self.spend_tie and ctx.ladder[r].bitrate_bps <= reach]
+        return max(near, default=best)
 
     def _note_change(self, sample: float, drained: bool) -> None:
         """Forget the measurements before one that lies ``change_ratio`` or more away from their

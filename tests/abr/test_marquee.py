@@ -1,9 +1,8 @@
 import pytest
 
-from abr.api import Progress, Rendition
+from abr.api import Decision, Progress, Rendition
 from abr.marquee import Marquee
 from tests.abr.situations import PENSIEVE_LADDER, context, download_at
-
 
 BBB_LADDER = tuple(Rendition(kbps * 1000) for kbps in (230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000))
 """Sabre's Big Buck Bunny ladder: a long title's, with 3 s segments."""
@@ -132,6 +131,32 @@ def test_jitter_above_the_top_rung_leaves_no_margin_behind_for_the_next_slow_spe
     assert counted.choose(context(20.0, last=3, left=40)).rendition == 3
 
 
+def test_a_steady_link_with_a_deep_buffer_spends_a_near_tie_rather_than_banking_it():
+    # A steady 1.65 Mbit/s with 20 s buffered and 30 segments to go: the plan values 1200 and
+    # 1850 kbit/s within a fraction of one switch of each other (the buffer covers 1850's drain
+    # to the end either way). Alone it keeps 1200 and banks; a link this steady is as likely to
+    # rise as to fall, so the buffer is spent.
+    situation = context(20.0, last=2, left=30)
+    assert fed(*(1.65e6,) * 10).choose(situation) == Decision(3, "spend")
+    assert fed(*(1.65e6,) * 10, spend_tie=None).choose(situation) == Decision(2, "plan")
+
+
+def test_the_buffer_is_spent_only_when_deep_and_on_a_steady_link():
+    situation = context(20.0, last=2, left=30)
+    assert fed(*(1.65e6,) * 10, spend_from_s=25.0).choose(situation).rendition == 2
+    wavering = (1.5e6, 1.75e6) * 5  # 17 % apart: not steady by the default 10 %
+    assert fed(*wavering).choose(situation).rendition == 2
+    assert fed(*wavering, steady_spread=0.2).choose(situation).rendition == 3
+
+
+def test_spending_never_reaches_far_above_the_link():
+    # At 0.39 Mbit/s the plan values 300 and 750 kbit/s alike, but each 750 kbit/s segment takes
+    # 7.7 s to fetch: 1.9 times the link, beyond the reach of 1.5.
+    situation = context(15.0, last=0, left=30)
+    assert fed(*(0.39e6,) * 10).choose(situation).rendition == 0
+    assert fed(*(0.39e6,) * 10, spend_reach=3.0).choose(situation).rendition == 1
+
+
 def test_known_segment_sizes_are_used():
     tiny = tuple((1000,) * len(PENSIEVE_LADDER) for _ in range(5))
     assert fed(*(0.5e6,) * 10).choose(context(1.0, last=5, left=4, next_sizes=tiny)).rendition == 5
@@ -186,3 +211,7 @@ def test_bad_options_are_refused():
         Marquee(throughput_scale=1.5)
     with pytest.raises(ValueError):
         Marquee(volatility_ceiling=0.0)
+    with pytest.raises(ValueError):
+        Marquee(spend_reach=0.0)
+    with pytest.raises(ValueError):
+        Marquee(steady_count=1)
