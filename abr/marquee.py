@@ -38,9 +38,9 @@ horizon), closed-loop, against the *spread* of recent throughput rather than one
   ``spend_tie`` of the best is taken, if its bitrate is at most ``spend_reach`` times the
   predicted throughput (no further: a rung far above a slow link drains a buffer it cannot
   refill). In the ``pensieve`` model this lifted Sabre's ``sd_fs`` and ``hd_fs`` by 2 % and its
-  3G set by 0.7, at no cost to ``pensieve_train``. A longer reach lifts the ``fs`` sets further
-  but costs the mobile ones: at 1.5, ``sd_fs`` gains 6 % and ``pensieve_train`` played from four
-  points of each trace loses 8 %;
+  3G set by 0.7 QoE_lin, and cost ``pensieve_train`` 1 % when each trace is played from four
+  points. A longer reach lifts the ``fs`` sets further but costs the mobile ones more: at 1.5,
+  ``sd_fs`` gains 6 % and ``pensieve_train`` from four points loses 8 %;
 * sizes: the real sizes of the next ``exact_sizes`` segments where the scheduler knows them, the
   nominal bitrate times the segment duration beyond (and wherever sizes are unknown), so it works
   with any ladder, segment duration, live streams (no known end) and the real player's Context.
