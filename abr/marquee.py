@@ -148,7 +148,7 @@ class Marquee(Abr):
             return Decision(0, "startup")
         values = self.first_step_values(ctx)
         best = int(np.argmax(values))
-        spent = self.spend(ctx, values)
+        spent = self.spend(ctx, values, best)
         return Decision(spent, "spend") if spent > best else Decision(best, "plan")
 
     def steady(self) -> bool:
@@ -165,11 +165,10 @@ class Marquee(Abr):
         throughput = np.asarray(self._samples) * self.scale()
         return float(1.0 / np.sum(self.sample_weights() / throughput))
 
-    def spend(self, ctx: Context, values: np.ndarray) -> int:
-        """The rendition to fetch given the plan's ``values``: the best one, or on a steady link
-        with ``spend_from_s`` buffered the highest one within ``spend_tie`` of it and at most
-        ``spend_reach`` times the predicted throughput (see the module docstring)."""
-        best = int(np.argmax(values))
+    def spend(self, ctx: Context, values: np.ndarray, best: int) -> int:
+        """The rendition to fetch given the plan's ``values`` and its ``best``: that one, or on a
+        steady link with ``spend_from_s`` buffered the highest one within ``spend_tie`` of it and
+        at most ``spend_reach`` times the predicted throughput (see the module docstring)."""
         if self.spend_tie is None or ctx.buffer_s < self.spend_from_s or not self.steady():
             return best
         reach = self.spend_reach * self.predicted_bps()

@@ -134,8 +134,8 @@ def test_jitter_above_the_top_rung_leaves_no_margin_behind_for_the_next_slow_spe
 def test_a_steady_link_with_a_deep_buffer_spends_a_near_tie_rather_than_banking_it():
     # A steady 1.65 Mbit/s with 20 s buffered and 30 segments to go: the plan values 1200 and
     # 1850 kbit/s within a fraction of one switch of each other (the buffer covers 1850's drain
-    # to the end either way). Alone it keeps 1200 and banks; a link this steady is as likely to
-    # rise as to fall, so the buffer is spent.
+    # to the end either way). Alone it keeps 1200 and banks buffer, which is worth nothing if the
+    # link rises; on a link this steady the near-tie is spent instead.
     situation = context(20.0, last=2, left=30)
     assert fed(*(1.65e6,) * 10).choose(situation) == Decision(3, "spend")
     assert fed(*(1.65e6,) * 10, spend_tie=None).choose(situation) == Decision(2, "plan")
