@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from abr.registry import NAMES
-from abr.sim.compare import OPTIMAL, Model, Summary, TraceResult, run, summarise, trace_rows
+from abr.sim.compare import CEILING, OPTIMAL, Model, Summary, TraceResult, run, summarise, trace_rows
 from abr.sim.pensieve import CHUNKS, PensieveModel
 from abr.sim.plots import write_plots
 from abr.sim.session import SimulationError
@@ -37,7 +37,10 @@ def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
     sim.add_argument("--model", choices=list(models), default="pensieve",
                      help="simulator semantics: pensieve (Pensieve's chunk-level model)"
                           + (", player (the player core's scheduler on a virtual clock)" if "player" in models else ""))
-    sim.add_argument("--algorithms", default="all", help=f"comma-separated, or 'all' ({','.join(NAMES)})")
+    sim.add_argument("--algorithms", default="all",
+                     help=f"comma-separated, or 'all' ({','.join(NAMES)}); also {CEILING}, marquee's planner "
+                          "told the true throughput of the next 20 s (pensieve model only): what perfect "
+                          "prediction would buy")
     sim.add_argument("--optimal", action="store_true", help="also compute the offline QoE_lin optimum")
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     sim.add_argument("--plots", metavar="DIR", help="write PNG plots into DIR")
@@ -54,9 +57,10 @@ def _algorithms(text: str) -> list[str]:
     if text == "all":
         return list(NAMES)
     names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in NAMES]
+    known = (*NAMES, CEILING)
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise ValueError(f"unknown algorithm(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(NAMES)}")
+        raise ValueError(f"unknown algorithm(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(known)}")
     return names
 
 

@@ -162,8 +162,8 @@ class Marquee(Abr):
     def predicted_bps(self) -> float:
         """The throughput the plan counts on: the weighted harmonic mean of the measurements,
         after the margin."""
-        throughput = np.asarray(self._samples) * self.scale()
-        return float(1.0 / np.sum(self.sample_weights() / throughput))
+        throughput, weights = self.forecast(full=False)
+        return float(1.0 / np.sum(weights / throughput))
 
     def spend(self, ctx: Context, values: np.ndarray, best: int) -> int:
         """The rendition to fetch given the plan's ``values`` and its ``best``: that one, or on a
@@ -233,10 +233,16 @@ class Marquee(Abr):
         weights = 0.5 ** (np.arange(count - 1, -1, -1) / self.sample_half_life)
         return weights / weights.sum()
 
+    def forecast(self, full: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The throughputs (bit/s) a download is planned against and their probabilities: the
+        remembered measurements after the margin, or as measured when the buffer is ``full`` (see
+        the module docstring). The simulators' prediction ceiling replaces this with the truth."""
+        measured = np.asarray(self._samples)
+        return (measured if full else measured * self.scale()), self.sample_weights()
+
     def first_step_values(self, ctx: Context) -> np.ndarray:
         """Expected QoE_lin to the end of the plan for each rendition of the next segment."""
-        throughput = np.asarray(self._samples) * self.scale()
-        weights = self.sample_weights()
+        throughput, weights = self.forecast(full=False)
         rates = np.array([r.bitrate_bps / 1e6 for r in ctx.ladder])
         count = len(rates)
         remaining = ctx.segments_left + 1 if ctx.segments_left is not None else self.horizon
@@ -256,9 +262,8 @@ class Marquee(Abr):
                 transition = nominal
             expected = self._expected(transition, value, rates)  # [buffer, next]
             value = (expected[:, None, :] - switch[None, :, :]).max(axis=2)  # [buffer, previous]
-        full = ctx.buffer_s >= cap - ctx.segment_duration_s
-        measured = np.asarray(self._samples) if full else throughput  # see the module docstring
-        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), measured, weights, cap, cells)
+        first_throughput, weights = self.forecast(full=ctx.buffer_s >= cap - ctx.segment_duration_s)
+        first = self._transition(ctx, 0, np.array([ctx.buffer_s]), first_throughput, weights, cap, cells)
         expected = self._expected(first, value, rates)[0]
         previous = ctx.last_rendition
         return expected if previous is None else expected - switch[previous]

@@ -19,6 +19,7 @@ import numpy as np
 from abr.api import Abr
 from abr.qoe import SessionMetrics
 from abr.registry import create
+from abr.sim.clairvoyant import Clairvoyant
 from abr.sim.optimal import optimal
 from abr.sim.pensieve import PensieveModel
 from abr.sim.session import Session, SimulationError
@@ -26,6 +27,14 @@ from abr.sim.traces import Trace
 from abr.sim.video import Video
 
 OPTIMAL = "optimal"
+CEILING = Clairvoyant.name
+"""The prediction ceiling: an algorithm only a simulator can run, so it is named here, not in the
+registry of algorithms a player may use."""
+
+
+def _create(name: str) -> Abr:
+    """A fresh instance of the registered algorithm or of the prediction ceiling."""
+    return Clairvoyant() if name == CEILING else create(name)
 
 
 class Model(Protocol):
@@ -76,7 +85,7 @@ def _run_one(job: tuple[Trace, tuple[str, ...], bool]) -> TraceResult:
     sessions = {}
     for name in algorithms:
         try:
-            sessions[name] = _model.simulate(create(name), trace, _video)
+            sessions[name] = _model.simulate(_create(name), trace, _video)
         except SimulationError as exc:
             raise SimulationError(f"{trace.name}, {name}, {_model.name} model: {exc}") from None
     bound = None
@@ -101,7 +110,9 @@ def run(
 ) -> list[TraceResult]:
     """Simulate every algorithm on every trace; results in trace order."""
     for name in algorithms:
-        create(name)  # unknown names fail here, before any worker starts
+        _create(name)  # unknown names fail here, before any worker starts
+    if CEILING in algorithms and not isinstance(model, PensieveModel):
+        raise ValueError(f"{CEILING} needs the pensieve model: only it tells an algorithm the link's future")
     work = [(trace, tuple(algorithms), with_optimal) for trace in traces]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
     results: list[TraceResult] = []

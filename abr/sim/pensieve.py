@@ -15,7 +15,9 @@ the paper's simulation results), written independently:
 * time is kept in milliseconds with the same operations as the reference, so results agree to the
   last bit where the algorithm does.
 
-Each trace is one session, starting at the trace's beginning with an empty buffer.
+Each trace is one session, starting at the trace's beginning with an empty buffer. An algorithm
+that can be told the future (:class:`~abr.sim.clairvoyant.Foresighted`) is given the trace's true
+rate ahead of the session's position.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 from abr.api import Abr, Context, Download
+from abr.sim.clairvoyant import Foresighted
 from abr.sim.session import Chunk, Session
 from abr.sim.traces import Trace
 from abr.sim.video import Video
@@ -97,6 +100,22 @@ class TraceClock:
             elapsed += duration
             self._step()
 
+    def mean_bps(self, span_s: float, share: float) -> float:
+        """Mean payload rate (bit/s) at ``share`` of the trace over the next ``span_s`` seconds,
+        leaving the clock where it is: what only a simulator can know."""
+        times, rates = self.times, self.bytes_per_s
+        ptr, now, left, moved = self.ptr, self.now, span_s, 0.0
+        while left > 0:
+            duration = min(times[ptr] - now, left)
+            moved += rates[ptr] * duration
+            left -= duration
+            now += duration
+            if now >= times[ptr]:
+                ptr += 1
+                if ptr >= len(times):
+                    ptr, now = 1, 0.0
+        return moved * share * 8.0 / span_s
+
     def sleep(self, ms: float) -> None:
         while True:
             duration = self.times[self.ptr] - self.now
@@ -116,6 +135,8 @@ def simulate(abr: Abr, trace: Trace, video: Video, model: PensieveModel = Pensie
     duration_ms = video.segment_duration_s * 1000.0
     sizes = video.sizes
     clock = TraceClock(trace)
+    if isinstance(abr, Foresighted):
+        abr.foresee(lambda span_s: clock.mean_bps(span_s, model.payload_share))
     buffer_ms = 0.0
     wall_ms = 0.0
     rendition = model.first_rendition(video)
