@@ -39,7 +39,7 @@ def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
                           + (", player (the player core's scheduler on a virtual clock)" if "player" in models else ""))
     sim.add_argument("--algorithms", default="all",
                      help=f"comma-separated, or 'all' ({','.join(NAMES)}); also {CEILING}, marquee's planner "
-                          "told the true throughput of the next 20 s (pensieve model only): what perfect "
+                          "told the true throughput of the next 12 s (pensieve model only): what perfect "
                           "prediction would buy")
     sim.add_argument("--optimal", action="store_true", help="also compute the offline QoE_lin optimum")
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of the table")

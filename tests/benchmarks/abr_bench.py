@@ -3,7 +3,7 @@ of issue 3 (``python -m tests.benchmarks.abr_bench``; part of ``make bench``).
 
 For each set: every algorithm on every trace (wall time reported: this is the "seconds, not
 minutes" figure), the prediction ceiling (``clairvoyant``: ``marquee``'s planner told the true
-throughput of the next 20 s; not timed with the algorithms, as no player can run it), then the
+mean throughput of the next 12 s; not timed with the algorithms, as no player can run it), then the
 offline optimum (its achieved schedule and its upper bound). The optimum
 costs about a second of CPU per trace, so on the two 1000-trace Sabre sets it runs on every 10th
 trace and the share of the optimum is taken on that same subset.
