@@ -1,7 +1,5 @@
 """The prediction ceiling: marquee's planner told the trace's true throughput ahead."""
 
-import json
-
 import pytest
 
 from abr.registry import create
@@ -13,8 +11,6 @@ from abr.sim.traces import Trace
 from abr.sim.video import Video
 from player.sessions import PlayerModel
 from tests.abr.situations import context, download_at
-from tests.abr.test_cli import HSDPA, VIDEO
-from tests.abr.test_cli import run as cli
 
 LADDER_BPS = [300_000, 750_000, 1_200_000, 1_850_000, 2_850_000, 4_300_000]
 
@@ -52,12 +48,3 @@ def test_the_ceiling_refuses_to_guess_without_a_model_that_knows_the_future():
     with pytest.raises(ValueError, match="foresight_s"):
         Clairvoyant(foresight_s=0)
 
-
-def test_the_command_line_reports_the_ceiling_beside_the_algorithms():
-    traces = [str(HSDPA / "norway_bus_10"), str(HSDPA / "norway_metro_3")]
-    code, out, _ = cli("simulate", "--traces", *traces, "--video", VIDEO, "--algorithms", "marquee,clairvoyant",
-                       "--optimal", "--json")
-    assert code == 0
-    summary = json.loads(out)["summary"]
-    assert set(summary) == {"marquee", "clairvoyant"}
-    assert summary["marquee"]["optimal_share"] < summary["clairvoyant"]["optimal_share"] <= 1.0

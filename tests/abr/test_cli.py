@@ -81,3 +81,13 @@ def test_traces_scaled_to_a_slower_network_lower_every_algorithm():
         assert half["summary"][name]["bitrate_kbps_mean"] < full["summary"][name]["bitrate_kbps_mean"]
     code, _, err = run("simulate", "--traces", str(HSDPA / "norway_bus_10"), "--scale", "0")
     assert code == 2 and "positive number" in err
+
+
+def test_the_command_line_reports_the_ceiling_beside_the_algorithms():
+    traces = [str(HSDPA / "norway_bus_10"), str(HSDPA / "norway_metro_3")]
+    code, out, _ = run("simulate", "--traces", *traces, "--video", VIDEO, "--algorithms", "marquee,clairvoyant",
+                      "--optimal", "--json")
+    assert code == 0
+    summary = json.loads(out)["summary"]
+    assert set(summary) == {"marquee", "clairvoyant"}
+    assert summary["marquee"]["optimal_share"] < summary["clairvoyant"]["optimal_share"] <= 1.0
