@@ -19,26 +19,15 @@ A simulator that knows the future hands it over through :meth:`Clairvoyant.fores
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
 from abr.marquee import Marquee
-from abr.sim.session import SimulationError
-
-FutureRate = Callable[[float], float]
-"""``future(span_s)``: the link's mean throughput (bit/s) over the next ``span_s`` seconds."""
+from abr.sim.session import FutureRate, SimulationError
 
 SLOWEST_BPS = 1.0
 """Floor of a foreseen rate: a span of pure outage plans as a link of 1 bit/s, not a division by 0."""
-
-
-@runtime_checkable
-class Foresighted(Protocol):
-    """An algorithm that a simulator tells the link's future."""
-
-    def foresee(self, future: FutureRate) -> None: ...
 
 
 class Clairvoyant(Marquee):

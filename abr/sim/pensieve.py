@@ -16,18 +16,18 @@ the paper's simulation results), written independently:
   last bit where the algorithm does.
 
 Each trace is one session, starting at the trace's beginning with an empty buffer. An algorithm
-that can be told the future (:class:`~abr.sim.clairvoyant.Foresighted`) is given the trace's true
+that can be told the future (:class:`~abr.sim.session.Foresighted`) is given the trace's true
 rate ahead of the session's position.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
 from abr.api import Abr, Context, Download
-from abr.sim.clairvoyant import Foresighted
-from abr.sim.session import Chunk, Session
+from abr.sim.session import Chunk, Foresighted, Session
 from abr.sim.traces import Trace
 from abr.sim.video import Video
 
@@ -103,17 +103,13 @@ class TraceClock:
     def mean_bps(self, span_s: float, share: float) -> float:
         """Mean payload rate (bit/s) at ``share`` of the trace over the next ``span_s`` seconds,
         leaving the clock where it is: what only a simulator can know."""
-        times, rates = self.times, self.bytes_per_s
-        ptr, now, left, moved = self.ptr, self.now, span_s, 0.0
-        while left > 0:
-            duration = min(times[ptr] - now, left)
-            moved += rates[ptr] * duration
+        probe = copy.copy(self)  # walks the loop exactly as the session will
+        moved, left = 0.0, span_s
+        while (duration := probe.times[probe.ptr] - probe.now) < left:
+            moved += probe.bytes_per_s[probe.ptr] * duration
             left -= duration
-            now += duration
-            if now >= times[ptr]:
-                ptr += 1
-                if ptr >= len(times):
-                    ptr, now = 1, 0.0
+            probe._step()
+        moved += probe.bytes_per_s[probe.ptr] * left
         return moved * share * 8.0 / span_s
 
     def sleep(self, ms: float) -> None:

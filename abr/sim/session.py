@@ -1,10 +1,23 @@
-"""What a simulated session produced, chunk by chunk, and its figures (offline tooling)."""
+"""What a simulated session produced, chunk by chunk, and its figures; and what a simulator may
+tell an algorithm that no player could (offline tooling)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from abr.qoe import SessionMetrics, session_metrics
+
+FutureRate = Callable[[float], float]
+"""``future(span_s)``: the link's mean throughput (bit/s) over the next ``span_s`` seconds."""
+
+
+@runtime_checkable
+class Foresighted(Protocol):
+    """An algorithm that a simulator tells the link's future (the prediction ceiling)."""
+
+    def foresee(self, future: FutureRate) -> None: ...
 
 
 class SimulationError(RuntimeError):
