@@ -9,7 +9,9 @@ costs about a second of CPU per trace, so on the two 1000-trace Sabre sets it ru
 trace and the share of the optimum is taken on that same subset.
 
 Then a check that the ranking generalises beyond the recorded speeds: each set with every
-throughput scaled (``--scale`` of ``marquee abr simulate``), one line per case with the ranking.
+throughput scaled (``--scale`` of ``marquee abr simulate``), one line per case with the ranking;
+and beyond the Pensieve video: the test sets with Sabre's two videos (10 rungs of 0.2-6 Mbit/s and
+6 rungs of 1-35 Mbit/s, 3 s segments).
 
 Then the ``player`` model (the live scheduler: video and audio sharing the link, latency,
 abandonment) with Sabre's Big Buck Bunny ladder (10 rungs, 3 s segments) on the sets whose traces
@@ -47,6 +49,9 @@ SCALED = (("pensieve_hsdpa_test", 0.5, 1), ("pensieve_hsdpa_test", 2.0, 1), ("fc
           ("fcc_test_genet", 2.0, 1), ("sabre/network/3Glogs", 2.0, 1), ("sabre/network/4Glogs", 0.05, 1),
           ("sabre/network/sd_fs", 0.5, 10), ("sabre/network/hd_fs", 0.15, 10))
 """(set, throughput factor, every n-th trace) for the generalisation check."""
+OTHER_VIDEOS = ("bbb.json", "bbb4k.json")
+"""Sabre's videos, for the same check across ladders: nothing was tuned on them in this model."""
+OTHER_VIDEO_SETS = ("pensieve_hsdpa_test", "fcc_test_genet", "sabre/network/3Glogs")
 PLAYER_MODEL_SCALED = (("pensieve_hsdpa_test", 0.5, 2), ("sabre/network/sd_fs", 0.3, 20),
                        ("sabre/network/hd_fs", 0.15, 20))
 PLAYER_MODEL_SETS = ("pensieve_hsdpa_test", "fcc_test_genet", "sabre/network/3Glogs", "sabre/network/4Glogs")
@@ -104,11 +109,23 @@ def bench_starts(name: str, video, stride: int = 1, starts: int = 4) -> str:
 def bench_scaled(name: str, factor: float, stride: int, video, model: Model = PensieveModel()) -> str:
     """One line: every algorithm's mean QoE_lin on ``name`` with throughput times ``factor``."""
     traces = [t.scaled(factor) for t in read_traces([TRACES / name])[::stride]]
+    return _rank_line(f"{name} x{factor:g} ({len(traces)} traces)", traces, video, model)
+
+
+def bench_video(name: str, video) -> str:
+    """One line: every algorithm's mean QoE_lin on ``name`` with another ``video`` than the one
+    tuned on (its ladder, segment duration and sizes)."""
+    traces = read_traces([TRACES / name])
+    return _rank_line(f"{name} with {video.name} ({len(traces)} traces)", traces, video, PensieveModel())
+
+
+def _rank_line(label: str, traces, video, model: Model) -> str:
+    """``label``, then where ``marquee`` ranks among all algorithms and the best other one."""
     summary = summarise(run(traces, video, NAMES, model=model), NAMES)
     ranked = _ranked(summary)
     other = next(a for a in ranked if a != "marquee")
-    return (f"{name} x{factor:g} ({len(traces)} traces): marquee ranks {ranked.index('marquee') + 1} of "
-            f"{len(NAMES)}, {summary['marquee'].qoe_lin_mean:.2f} vs {other} {summary[other].qoe_lin_mean:.2f}")
+    return (f"{label}: marquee ranks {ranked.index('marquee') + 1} of {len(NAMES)}, "
+            f"{summary['marquee'].qoe_lin_mean:.2f} vs {other} {summary[other].qoe_lin_mean:.2f}")
 
 
 def bench_player_model(name: str, video) -> list[str]:
@@ -176,6 +193,12 @@ def main() -> None:
     print("--- scaled networks, pensieve model ---", flush=True)
     for name, factor, stride in SCALED:
         print(bench_scaled(name, factor, stride, video), flush=True)
+    print(flush=True)
+    print("--- other videos, pensieve model ---", flush=True)
+    for video_name in OTHER_VIDEOS:
+        other_video = read_video(TRACES / "sabre" / "video" / video_name)
+        for name in OTHER_VIDEO_SETS:
+            print(bench_video(name, other_video), flush=True)
     print(flush=True)
     bbb = read_video(TRACES / "sabre" / "video" / "bbb.json")
     for name in PLAYER_MODEL_SETS:
