@@ -221,7 +221,7 @@ def trace_files(paths: Iterable[str | Path]) -> list[Path]:
         elif item.is_file():
             found.append(item)
         else:
-            raise TraceError(f"{item}:0: no such file or directory")
+            raise TraceError(f"{item}: no such file or directory")
     return found
 
 
