@@ -2,7 +2,7 @@
 files, writes plots, prints tables; the decision code in :mod:`abr` stays pure).
 
 ``marquee abr simulate --traces DIR|FILE... [--video SPEC] [--model pensieve] [--algorithms a,b|all]
-[--optimal] [--json] [--plots DIR] [--starts N] [--jobs N]``
+[--optimal] [--json] [--plots DIR [--plot-traces NAMES]] [--starts N] [--scale F] [--jobs N]``
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
     sim.add_argument("--optimal", action="store_true", help="also compute the offline QoE_lin optimum")
     sim.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     sim.add_argument("--plots", metavar="DIR", help="write PNG plots into DIR")
+    sim.add_argument("--plot-traces", metavar="NAMES",
+                     help="comma-separated trace names (as in the JSON rows) to draw timelines of with --plots "
+                          "(default: the traces at the 10th, 50th and 90th percentile of the first algorithm's QoE)")
     sim.add_argument("--starts", type=int, default=1, metavar="N",
                      help="play each trace from N evenly spaced points of its loop (default 1: its beginning)")
     sim.add_argument("--scale", type=float, default=1.0, metavar="F",
@@ -62,6 +65,21 @@ def _algorithms(text: str) -> list[str]:
     if unknown or not names:
         raise ValueError(f"unknown algorithm(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(known)}")
     return names
+
+
+def _timeline_traces(text: str | None, plots: str | None, available: Sequence[str]) -> list[str] | None:
+    """The trace names of ``--plot-traces`` (None: let the plots pick), checked before any
+    simulation runs so that a typo costs no time."""
+    if text is None:
+        return None
+    if plots is None:
+        raise ValueError("--plot-traces needs --plots DIR to write the timelines into")
+    chosen = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in set(available)]
+    if unknown or not chosen:
+        shown = ", ".join(available[:5]) + (", ..." if len(available) > 5 else "")
+        raise ValueError(f"no trace named {', '.join(unknown) or '(none given)'} in this run; its traces: {shown}")
+    return chosen
 
 
 class _ProgressBar:
@@ -115,8 +133,9 @@ def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models:
     names = _algorithms(args.algorithms)
     traces = read_traces(args.traces)
     if not traces:
-        raise TraceError(f"{' '.join(args.traces)}:0: no trace files found")
+        raise TraceError(f"{' '.join(args.traces)}: no trace files found")
     traces = [start.scaled(args.scale) for trace in traces for start in trace.start_points(args.starts)]
+    timelines = _timeline_traces(args.plot_traces, args.plots, [t.name for t in traces])
     if args.video:
         video = read_video(args.video, read_manifest)
     else:
@@ -134,7 +153,7 @@ def simulate_command(args: argparse.Namespace, out: TextIO, err: TextIO, models:
         summary = summarise(results, names)
         out.write(format_table(summary, document["optimal"]["qoe_lin_mean"]) + "\n")
     if args.plots:
-        for path in write_plots(results, traces, names, Path(args.plots)):
+        for path in write_plots(results, traces, names, Path(args.plots), timelines):
             err.write(f"wrote {path}\n")
     return 0
 

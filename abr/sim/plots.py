@@ -47,8 +47,10 @@ def session_timeline(result: TraceResult, trace: Trace, names: Sequence[str], pa
     buffer_ax.set_ylabel("buffer (s)")
     link_ax.set_ylabel("link (Mbit/s)")
     link_ax.set_xlabel("time (s)")
-    rate_ax.set_title(f"trace {result.trace}")
-    rate_ax.legend(fontsize="small", ncol=4)
+    link_ax.set_xlim(0.0, end)  # the trace may run on past the session: only what the session met
+    fig.suptitle(f"trace {result.trace}")
+    # above the plot, not on it: a legend inside hides the very steps it names
+    rate_ax.legend(fontsize="small", ncol=len(names), loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False)
     for ax in (rate_ax, buffer_ax, link_ax):
         ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -69,16 +71,20 @@ def _looped(trace: Trace, until_s: float) -> tuple[list[float], list[float]]:
 
 
 def write_plots(results: Sequence[TraceResult], traces: Sequence[Trace], names: Sequence[str],
-                directory: Path, chosen: int = 3) -> list[Path]:
-    """The QoE CDF, and timelines for traces at the 10th, 50th and 90th percentile of the first
-    algorithm's QoE."""
+                directory: Path, timelines: Sequence[str] | None = None, chosen: int = 3) -> list[Path]:
+    """The QoE CDF, and timelines for the traces named in ``timelines``, or by default for
+    ``chosen`` traces spread from the 10th to the 90th percentile of the first algorithm's QoE."""
     directory.mkdir(parents=True, exist_ok=True)
     written = [qoe_cdf(results, names, directory / "qoe_cdf.png")]
     by_name = {t.name: t for t in traces}
-    ranked = sorted(range(len(results)), key=lambda i: (results[i].metrics[names[0]].qoe_lin, results[i].trace))
-    picks = sorted({ranked[min(len(ranked) - 1, int(q * len(ranked)))] for q in np.linspace(0.1, 0.9, chosen)})
-    for index in picks:
-        result = results[index]
+    if timelines is None:
+        ranked = sorted(range(len(results)), key=lambda i: (results[i].metrics[names[0]].qoe_lin, results[i].trace))
+        picks = sorted({ranked[min(len(ranked) - 1, int(q * len(ranked)))] for q in np.linspace(0.1, 0.9, chosen)})
+    else:
+        index = {r.trace: i for i, r in enumerate(results)}
+        picks = [index[name] for name in dict.fromkeys(timelines)]
+    for pick in picks:
+        result = results[pick]
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", result.trace)
         written.append(session_timeline(result, by_name[result.trace], names, directory / f"trace_{safe}.png"))
     return written

@@ -91,3 +91,18 @@ def test_the_command_line_reports_the_ceiling_beside_the_algorithms():
     summary = json.loads(out)["summary"]
     assert set(summary) == {"marquee", "clairvoyant"}
     assert summary["marquee"]["optimal_share"] < summary["clairvoyant"]["optimal_share"] <= 1.0
+
+
+def test_timelines_are_drawn_for_the_traces_named(tmp_path):
+    args = ("simulate", "--traces", str(HSDPA / "norway_bus_1"), str(HSDPA / "norway_ferry_2"),
+            str(HSDPA / "norway_metro_2"), "--video", VIDEO, "--algorithms", "rate,marquee", "--starts", "2")
+    code, _, err = run(*args, "--plots", str(tmp_path), "--plot-traces", "norway_metro_2,norway_bus_1@84.46s")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "qoe_cdf.png", "trace_norway_bus_1_84.46s.png", "trace_norway_metro_2.png"]
+
+    code, _, err = run(*args, "--plots", str(tmp_path / "typo"), "--plot-traces", "norway_metro_9")
+    assert code == 2 and "norway_metro_9" in err and "norway_bus_1" in err
+    assert err.startswith("marquee abr:") and not (tmp_path / "typo").exists()  # refused before simulating
+    code, _, err = run(*args, "--plot-traces", "norway_metro_2")
+    assert code == 2 and "--plots" in err
