@@ -75,7 +75,8 @@ def _timeline_traces(text: str | None, plots: str | None, available: Sequence[st
     if plots is None:
         raise ValueError("--plot-traces needs --plots DIR to write the timelines into")
     chosen = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in chosen if n not in set(available)]
+    known = set(available)
+    unknown = [n for n in chosen if n not in known]
     if unknown or not chosen:
         shown = ", ".join(available[:5]) + (", ..." if len(available) > 5 else "")
         raise ValueError(f"no trace named {', '.join(unknown) or '(none given)'} in this run; its traces: {shown}")

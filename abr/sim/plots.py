@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,9 @@ import numpy as np  # noqa: E402
 
 from abr.sim.compare import TraceResult  # noqa: E402
 from abr.sim.traces import Trace  # noqa: E402
+
+LEGEND_COLUMNS = 7
+"""Legend entries per row of a timeline: all seven algorithms fit on one row of its width."""
 
 
 def qoe_cdf(results: Sequence[TraceResult], names: Sequence[str], path: Path) -> Path:
@@ -49,11 +53,14 @@ def session_timeline(result: TraceResult, trace: Trace, names: Sequence[str], pa
     link_ax.set_xlabel("time (s)")
     link_ax.set_xlim(0.0, end)  # the trace may run on past the session: only what the session met
     fig.suptitle(f"trace {result.trace}")
-    # above the plot, not on it: a legend inside hides the very steps it names
-    rate_ax.legend(fontsize="small", ncol=len(names), loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False)
+    # above the plots, not on them (a legend inside hides the very steps it names), in rows of at
+    # most LEGEND_COLUMNS so that it never spills past the figure's edge
+    rows = math.ceil(len(names) / LEGEND_COLUMNS)
+    fig.legend(*rate_ax.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.96),
+               ncol=math.ceil(len(names) / rows), fontsize="small", frameon=False)
     for ax in (rate_ax, buffer_ax, link_ax):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.985 - 0.03 * rows))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
