@@ -56,10 +56,15 @@ def _parser(models: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _comma_list(text: str) -> list[str]:
+    """The non-empty, stripped items of a comma-separated option."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def _algorithms(text: str) -> list[str]:
     if text == "all":
         return list(NAMES)
-    names = [n.strip() for n in text.split(",") if n.strip()]
+    names = _comma_list(text)
     known = (*NAMES, CEILING)
     unknown = [n for n in names if n not in known]
     if unknown or not names:
@@ -74,7 +79,7 @@ def _timeline_traces(text: str | None, plots: str | None, available: Sequence[st
         return None
     if plots is None:
         raise ValueError("--plot-traces needs --plots DIR to write the timelines into")
-    chosen = [n.strip() for n in text.split(",") if n.strip()]
+    chosen = _comma_list(text)
     known = set(available)
     unknown = [n for n in chosen if n not in known]
     if unknown or not chosen:
